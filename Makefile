@@ -1,0 +1,79 @@
+# ngx_http_auth_bearer: build, test and demo on Debian.
+#
+#   make demo    install what is missing, build, start nginx on 127.0.0.1:8080
+#   make test    install what is missing, build, run unit and nginx tests
+#
+# Nothing outside this directory is written except by apt-get.
+
+SHELL      := /bin/bash
+NGINX_SRC  ?= /usr/share/nginx/src
+NGINX_BIN  ?= /usr/sbin/nginx
+BUILD      := $(CURDIR)/build
+MODULE     := $(BUILD)/ngx_http_auth_bearer_module.so
+CC         ?= cc
+PROVE_JOBS ?= 2
+
+JWT_SRCS   := $(wildcard src/jwt/*.c)
+JWT_HDRS   := $(wildcard src/jwt/*.h)
+UNIT_SRCS  := $(wildcard t/unit/test_*.c)
+UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Isrc/jwt \
+               $(shell pkg-config --cflags libcrypto jansson cmocka 2>/dev/null)
+UNIT_LIBS  := $(shell pkg-config --libs libcrypto jansson cmocka 2>/dev/null) -lm
+
+.PHONY: all module deps unit test prove demo demo-stop clean
+
+all: module
+
+deps:
+	@scripts/deps.sh
+
+# configure once against Debian's nginx-dev (same flags as the packaged
+# nginx, so the module is binary-compatible), then rebuild on each call
+$(BUILD)/nginx/objs/Makefile: config
+	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)
+	cp -r $(NGINX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt='-g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2' \
+	        --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
+	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+module: $(BUILD)/nginx/objs/Makefile
+	@$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules > $(BUILD)/make.log 2>&1 \
+	    || { grep -E 'error|warning' $(BUILD)/make.log; exit 1; }
+	@cp $(BUILD)/nginx/objs/ngx_http_auth_bearer_module.so $(MODULE)
+	@echo "built $(MODULE)"
+
+$(BUILD)/unit/%: t/unit/%.c $(JWT_SRCS) $(JWT_HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(UNIT_CFLAGS) $(SAN_FLAGS) -o $@ $< $(JWT_SRCS) $(UNIT_LIBS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; \
+	done
+
+# CPAN's Test::Nginx when installed, else the harness shipped in t/harness
+prove: module
+	@inc=; perl -MTest::Nginx::Socket -e1 2>/dev/null || inc="-I t/harness"; \
+	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_MODULE=$(MODULE) \
+	    prove $$inc -j$(PROVE_JOBS) -r t/
+
+test: deps
+	@$(MAKE) --no-print-directory module
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory prove
+
+demo: deps
+	@$(MAKE) --no-print-directory module
+	@scripts/demo.sh start
+
+demo-stop:
+	@scripts/demo.sh stop
+
+clean:
+	rm -rf $(BUILD) t/servroot*

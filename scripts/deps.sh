@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs the Debian packages the build, the tests and the demo need.
+# As root it runs apt-get; otherwise it prints the command and stops.
+
+set -e
+
+pkgs="gcc make pkg-config perl curl nginx nginx-dev libssl-dev \
+libjansson-dev libcurl4-openssl-dev libpcre2-dev zlib1g-dev \
+libcmocka-dev libcrypt-jwt-perl libtest-base-perl"
+
+missing=
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
+        || missing="$missing $p"
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends $missing
