@@ -298,6 +298,11 @@ jwt_keyset_add_pem(jwt_keyset_t *ks, const unsigned char *pem, size_t len,
         reason = &dummy;
     }
 
+    if (len == 0) {
+        *reason = "no PEM public key or certificate found";
+        return JWT_ERR_FORMAT;
+    }
+
     if (len > INT_MAX) {
         *reason = "PEM is too large";
         return JWT_ERR_FORMAT;
@@ -1429,7 +1434,6 @@ jwt_verify_ecdsa(const jwt_key_t *key, jwt_alg_t alg,
     int                 len;
     size_t              i, n;
     BIGNUM             *r, *s;
-    jwt_rc_t            rc;
     ECDSA_SIG          *ecsig;
     unsigned char      *p;
     unsigned char       zr, zs;
@@ -1502,10 +1506,8 @@ jwt_verify_ecdsa(const jwt_key_t *key, jwt_alg_t alg,
         return JWT_ERR_INTERNAL;
     }
 
-    rc = jwt_digest_verify(key->pkey, jwt_alg_md(alg), 0, in, inlen, der,
-                           (size_t) len, reason);
-
-    return rc;
+    return jwt_digest_verify(key->pkey, jwt_alg_md(alg), 0, in, inlen, der,
+                             (size_t) len, reason);
 }
 
 

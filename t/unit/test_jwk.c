@@ -1579,6 +1579,57 @@ test_verify_key_alg(void **state)
 }
 
 
+/* a key struct whose algs were widened still verifies only its own kind */
+
+static void
+test_verify_forged_algs(void **state)
+{
+    jwt_key_t         forged;
+    jwt_keyset_t      ks;
+    const char       *reason;
+    const jwt_key_t  *key;
+
+    (void) state;
+
+    key = vector_key(&ks, vector("gen Ed448"));
+    forged = *key;
+    forged.algs = ~0u;
+
+    assert_int_equal(verify_jws(&forged, JWT_ALG_ED25519, gen_ed448_jws),
+                     JWT_ERR_NO_KEY);
+    assert_int_equal(verify_jws(&forged, JWT_ALG_ES256, gen_ed448_jws),
+                     JWT_ERR_NO_KEY);
+    assert_int_equal(verify_jws(&forged, JWT_ALG_HS256, gen_ed448_jws),
+                     JWT_ERR_NO_KEY);
+    assert_int_equal(verify_jws(&forged, JWT_ALG_ED448, gen_ed448_jws),
+                     JWT_OK);
+    jwt_keyset_free(&ks);
+
+    key = vector_key(&ks, vector("RFC 7515 A.3"));
+    forged = *key;
+    forged.algs = ~0u;
+
+    assert_int_equal(verify_r(&forged, JWT_ALG_ES512, "x", 1,
+                              (const unsigned char *) "x", 1, &reason),
+                     JWT_ERR_NO_KEY);
+    assert_int_equal(verify_jws(&forged, JWT_ALG_RS256, rfc7515_a3_jws),
+                     JWT_ERR_NO_KEY);
+    assert_int_equal(verify_jws(&forged, JWT_ALG_ES256, rfc7515_a3_jws),
+                     JWT_OK);
+    jwt_keyset_free(&ks);
+
+    key = vector_key(&ks, vector("RFC 7515 A.1"));
+    forged = *key;
+    forged.algs = ~0u;
+
+    assert_int_equal(verify_jws(&forged, JWT_ALG_RS256, rfc7515_a1_jws),
+                     JWT_ERR_NO_KEY);
+    assert_int_equal(verify_jws(&forged, JWT_ALG_EDDSA, rfc7515_a1_jws),
+                     JWT_ERR_NO_KEY);
+    jwt_keyset_free(&ks);
+}
+
+
 /* ATTACKS.md "Keys" */
 
 
@@ -2389,7 +2440,7 @@ test_find(void **state)
 
     (void) state;
 
-    jwk_with(a, "\"kid\":\"k1\"", gen_rsa_jwk + 0);
+    /* gen_rsa_jwk has the kid "gen-rsa": the same key as "k1" */
     member(b, sizeof(b), gen_rsa_jwk, "n");
     jwk_printf(a, "{\"kty\":\"RSA\",\"kid\":\"k1\",\"n\":\"%s\","
                "\"e\":\"AQAB\"}", b);
@@ -2678,6 +2729,7 @@ main(void)
         cmocka_unit_test(test_ps_rs_confusion),
         cmocka_unit_test(test_hs_rs_confusion),
         cmocka_unit_test(test_verify_key_alg),
+        cmocka_unit_test(test_verify_forged_algs),
         cmocka_unit_test(test_rsa_short_modulus),
         cmocka_unit_test(test_rsa_long_or_even_modulus),
         cmocka_unit_test(test_rsa_exponent),
