@@ -57,6 +57,13 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                     issuers;        /* of the above */
+    ngx_uint_t                      cache_size;     /* auth_jwt_cache */
+
+    /* OIDC issuers: see ngx_http_auth_bearer_keys.c */
+    ngx_uint_t                      noidc;
+    ngx_shm_zone_t                 *shm_zone;
+    ngx_msec_t                      fetch_timeout;
+    ngx_str_t                       ca_file;
 } ngx_http_auth_bearer_main_conf_t;
 
 

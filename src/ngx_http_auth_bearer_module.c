@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "ngx_http_auth_bearer.h"
+#include "ngx_http_auth_bearer_cache.h"
 
 
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct {
     const char                     *oauth_error;   /* RFC 6750 error */
 
     ngx_str_t                       user;
+    time_t                          leeway;
 
     unsigned                        verified:1;
     unsigned                        presented:1;
@@ -71,6 +73,17 @@ static ngx_int_t ngx_http_auth_bearer_extract(ngx_http_request_t *r,
 static void ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
     ngx_str_t *token);
+static ngx_int_t ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
+    ngx_str_t *token);
+static ngx_uint_t ngx_http_auth_bearer_generation(
+    ngx_http_auth_bearer_issuer_t *issuer);
+static void *ngx_http_auth_bearer_json_malloc(size_t size);
+static void ngx_http_auth_bearer_json_free(void *p);
+static ngx_int_t ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle);
+static void ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle);
+static char *ngx_http_auth_bearer_cache_size(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static void ngx_http_auth_bearer_refuse(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, jwt_rc_t rc, const char *reason);
 static void ngx_http_auth_bearer_fail(ngx_http_request_t *r,
@@ -147,6 +160,13 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
     { ngx_string("auth_jwt_issuer"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_auth_bearer_issuer,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_auth_bearer_cache_size,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -233,10 +253,10 @@ ngx_module_t  ngx_http_auth_bearer_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_auth_bearer_init_process,     /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_auth_bearer_exit_process,     /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -271,6 +291,13 @@ static ngx_http_variable_t  ngx_http_auth_bearer_vars[] = {
       ngx_http_null_variable
 };
 
+
+/*
+ * jansson allocates from this pool while it is set (a request's claims,
+ * variable text), from the heap otherwise (keys, the token cache).  A
+ * header before each block says which, so json_decref works on both.
+ */
+static ngx_pool_t                        *ngx_http_auth_bearer_json_pool;
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
@@ -520,8 +547,96 @@ malformed:
 }
 
 
+/*
+ * A verified token is looked up in the worker's cache first: a hit skips
+ * decoding and signature verification, but the verdict still holds only
+ * for this policy, the issuer's current keys and until exp (+ leeway).
+ */
+
 static void
 ngx_http_auth_bearer_verify(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
+    ngx_str_t *token)
+{
+    time_t                               now;
+    u_char                               digest[NGX_HTTP_AUTH_BEARER_DIGEST_LEN];
+    ngx_int_t                            cache;
+    ngx_http_auth_bearer_cache_entry_t  *e, tmpl;
+
+    /* the size cap comes before anything else */
+
+    if (token->len > lcf->max_size) {
+        ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_FORMAT, "token too large");
+        return;
+    }
+
+    cache = ngx_http_auth_bearer_cache_digest(digest, token->data, token->len);
+
+    if (cache == NGX_OK) {
+        e = ngx_http_auth_bearer_cache_get(digest, lcf);
+        now = ngx_time();
+
+        if (e && e->generation == ngx_http_auth_bearer_generation(e->issuer)
+            && now >= e->not_before && now < e->expires)
+        {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "auth_jwt: cache hit");
+
+            ctx->tok.header = json_incref(e->header);
+            ctx->tok.payload = json_incref(e->payload);
+            ctx->issuer = e->issuer;
+            ctx->user = e->user;
+            ctx->presented = 1;
+            ctx->verified = 1;
+            ctx->status = NGX_OK;
+            return;
+        }
+
+        /* stale: keys changed, or expired; verify again to say why */
+
+        if (e) {
+            ngx_http_auth_bearer_cache_remove(e);
+        }
+    }
+
+    ngx_http_auth_bearer_json_pool = r->pool;
+
+    if (ngx_http_auth_bearer_verify_token(r, lcf, ctx, token) != NGX_OK
+        || cache != NGX_OK)
+    {
+        ngx_http_auth_bearer_json_pool = NULL;
+        return;
+    }
+
+    /* the request's claims live in its pool; the cache keeps a heap copy */
+
+    ngx_http_auth_bearer_json_pool = NULL;
+
+    ngx_memzero(&tmpl, sizeof(ngx_http_auth_bearer_cache_entry_t));
+
+    ngx_memcpy(tmpl.digest, digest, NGX_HTTP_AUTH_BEARER_DIGEST_LEN);
+    tmpl.policy = lcf;
+    tmpl.issuer = ctx->issuer;
+    tmpl.generation = ngx_http_auth_bearer_generation(ctx->issuer);
+    tmpl.not_before = ngx_time();
+    tmpl.expires = ctx->tok.exp + ctx->leeway;
+
+    tmpl.header = json_deep_copy(ctx->tok.header);
+    tmpl.payload = json_deep_copy(ctx->tok.payload);
+
+    tmpl.user = ctx->user;
+
+    if (tmpl.header && tmpl.payload) {
+        (void) ngx_http_auth_bearer_cache_put(&tmpl);
+    }
+
+    json_decref(tmpl.header);
+    json_decref(tmpl.payload);
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
     ngx_str_t *token)
 {
@@ -535,24 +650,17 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
 
     reason = NULL;
 
-    /* the size cap comes before any allocation or decoding */
-
-    if (token->len > lcf->max_size) {
-        ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_FORMAT, "token too large");
-        return;
-    }
-
     scratch = ngx_pnalloc(r->pool, token->len);
     if (scratch == NULL) {
         ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        return;
+        return NGX_ERROR;
     }
 
     rc = jwt_token_parse(&ctx->tok, token->data, token->len, lcf->max_size,
                          scratch, &reason);
     if (rc != JWT_OK) {
         ngx_http_auth_bearer_refuse(r, ctx, rc, reason);
-        return;
+        return NGX_ERROR;
     }
 
     issuer = ctx->tok.iss.data
@@ -564,7 +672,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         if (!(issuer->algs & JWT_ALG_BIT(ctx->tok.alg))) {
             ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_ALG,
                                         "alg not allowed for this issuer");
-            return;
+            return NGX_ERROR;
         }
 
         /* an issuer with a shared secret has one key: kid is moot */
@@ -589,12 +697,12 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
                                     ctx->tok.iss.data
                                     ? "issuer not trusted"
                                     : "token has no iss claim");
-        return;
+        return NGX_ERROR;
     }
 
     if (key == NULL) {
         ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_NO_KEY, reason);
-        return;
+        return NGX_ERROR;
     }
 
     rc = jwt_verify_signature(key, ctx->tok.alg, token->data,
@@ -602,7 +710,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
                               ctx->tok.sig.len, &reason);
     if (rc != JWT_OK) {
         ngx_http_auth_bearer_refuse(r, ctx, rc, reason);
-        return;
+        return NGX_ERROR;
     }
 
     ngx_memzero(&pol, sizeof(jwt_claims_policy_t));
@@ -622,10 +730,12 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         pol.token_type.len = issuer->token_type.len;
     }
 
+    ctx->leeway = pol.leeway;
+
     rc = jwt_claims_check(&ctx->tok, &pol, &reason);
     if (rc != JWT_OK) {
         ngx_http_auth_bearer_refuse(r, ctx, rc, reason);
-        return;
+        return NGX_ERROR;
     }
 
     user = json_object_get(ctx->tok.payload,
@@ -639,7 +749,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     } else if (issuer) {
         ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_CLAIMS,
                                     "user claim missing or not a string");
-        return;
+        return NGX_ERROR;
     }
 
     ctx->verified = 1;
@@ -647,6 +757,8 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "auth_jwt: accepted user \"%V\"", &ctx->user);
+
+    return NGX_OK;
 }
 
 
@@ -1060,8 +1172,7 @@ static ngx_int_t
 ngx_http_auth_bearer_json_value(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, json_t *json)
 {
-    char    *s;
-    size_t   len;
+    char  *s;
 
     if (json == NULL || json_is_null(json)) {
         v->not_found = 1;
@@ -1073,23 +1184,19 @@ ngx_http_auth_bearer_json_value(ngx_http_request_t *r,
         v->len = json_string_length(json);
 
     } else {
+
+        /* the text is allocated from the request pool */
+
+        ngx_http_auth_bearer_json_pool = r->pool;
         s = json_dumps(json, JSON_ENCODE_ANY|JSON_COMPACT);
+        ngx_http_auth_bearer_json_pool = NULL;
+
         if (s == NULL) {
             return NGX_ERROR;
         }
 
-        len = ngx_strlen(s);
-
-        v->data = ngx_pnalloc(r->pool, len);
-        if (v->data == NULL) {
-            free(s);
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(v->data, s, len);
-        v->len = len;
-
-        free(s);
+        v->data = (u_char *) s;
+        v->len = ngx_strlen(s);
     }
 
     v->valid = 1;
@@ -1104,6 +1211,12 @@ static ngx_int_t
 ngx_http_auth_bearer_add_variables(ngx_conf_t *cf)
 {
     ngx_http_variable_t  *var, *v;
+
+    /* before any JSON is parsed in this process: the same functions on
+     * every reload, so objects of an older cycle stay compatible */
+
+    json_set_alloc_funcs(ngx_http_auth_bearer_json_malloc,
+                         ngx_http_auth_bearer_json_free);
 
     for (v = ngx_http_auth_bearer_vars; v->name.len; v++) {
         var = ngx_http_add_variable(cf, &v->name, v->flags);
@@ -1135,6 +1248,8 @@ ngx_http_auth_bearer_create_main_conf(ngx_conf_t *cf)
     {
         return NULL;
     }
+
+    amcf->cache_size = NGX_CONF_UNSET_UINT;
 
     return amcf;
 }
@@ -1336,7 +1451,7 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char                         *p, *last, *comma;
     size_t                          need;
     jwt_rc_t                        rc;
-    ngx_str_t                      *value, secret, source, list, file;
+    ngx_str_t                      *value, secret, source, list, file, v;
     ngx_uint_t                      i, n;
     jwt_alg_t                       alg;
     ngx_pool_cleanup_t             *cln;
@@ -1433,10 +1548,10 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "leeway=", 7) == 0) {
-            list.data = value[i].data + 7;
-            list.len = value[i].len - 7;
+            v.data = value[i].data + 7;
+            v.len = value[i].len - 7;
 
-            issuer->leeway = ngx_parse_time(&list, 1);
+            issuer->leeway = ngx_parse_time(&v, 1);
             if (issuer->leeway == (time_t) NGX_ERROR
                 || issuer->leeway > JWT_LEEWAY_MAX)
             {
@@ -1448,7 +1563,6 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 return NGX_CONF_ERROR;
             }
 
-            ngx_str_null(&list);
             continue;
         }
 
@@ -2208,4 +2322,137 @@ ngx_http_auth_bearer_type(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                        &value[1]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* auth_jwt_cache <entries> | off */
+
+static char *
+ngx_http_auth_bearer_cache_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_auth_bearer_main_conf_t *amcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (amcf->cache_size != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        amcf->cache_size = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n <= 0 || n > 16 * 1024 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_cache\": invalid value \"%V\"; use a "
+                           "number of entries (e.g. 4096) or off",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->cache_size = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_auth_bearer_module);
+    if (amcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (amcf->cache_size == NGX_CONF_UNSET_UINT) {
+        amcf->cache_size = NGX_HTTP_AUTH_BEARER_CACHE_SIZE;
+    }
+
+    if (amcf->cache_size
+        && ngx_http_auth_bearer_cache_init(amcf->cache_size, cycle->log)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_auth_bearer_cache_done();
+}
+
+
+/*
+ * The key generation of an issuer: constant for secrets and key files;
+ * an OIDC issuer's changes with each JWKS its worker loads, so that
+ * cached verdicts never outlive a key removal.
+ */
+
+static ngx_uint_t
+ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
+{
+    return 0;
+}
+
+
+typedef union {
+    ngx_pool_t   *pool;
+    long double   align;
+} ngx_http_auth_bearer_json_hdr_t;
+
+
+static void *
+ngx_http_auth_bearer_json_malloc(size_t size)
+{
+    ngx_http_auth_bearer_json_hdr_t  *h;
+
+    size += sizeof(ngx_http_auth_bearer_json_hdr_t);
+
+    if (ngx_http_auth_bearer_json_pool) {
+        h = ngx_palloc(ngx_http_auth_bearer_json_pool, size);
+
+    } else {
+        h = malloc(size);
+    }
+
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->pool = ngx_http_auth_bearer_json_pool;
+
+    return h + 1;
+}
+
+
+static void
+ngx_http_auth_bearer_json_free(void *p)
+{
+    ngx_http_auth_bearer_json_hdr_t  *h;
+
+    if (p == NULL) {
+        return;
+    }
+
+    h = (ngx_http_auth_bearer_json_hdr_t *) p - 1;
+
+    /* pool blocks go with their pool */
+
+    if (h->pool == NULL) {
+        free(h);
+    }
 }

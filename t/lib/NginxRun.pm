@@ -16,7 +16,8 @@ use IO::Socket::INET;
 my ($servroot, $started);
 
 sub start {
-    my ($http) = @_;
+    my ($http, %opt) = @_;
+    my $level = $opt{log_level} // 'info';
 
     my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
                                       Listen => 1, ReuseAddr => 1)
@@ -40,7 +41,7 @@ sub start {
 load_module $module;
 worker_processes 1;
 pid logs/nginx.pid;
-error_log logs/error.log info;
+error_log logs/error.log $level;
 @{[ $> == 0 ? 'user root;' : '' ]}
 events { worker_connections 256; }
 http {

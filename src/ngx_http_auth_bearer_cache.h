@@ -1,0 +1,65 @@
+
+/*
+ * Copyright (C) ngx_http_auth_bearer authors
+ */
+
+
+#ifndef _NGX_HTTP_AUTH_BEARER_CACHE_H_INCLUDED_
+#define _NGX_HTTP_AUTH_BEARER_CACHE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <jansson.h>
+
+
+#define NGX_HTTP_AUTH_BEARER_CACHE_SIZE  4096
+
+#define NGX_HTTP_AUTH_BEARER_DIGEST_LEN  32
+
+
+/*
+ * A verified token, per worker: the claims parsed once and the window in
+ * which the verdict holds.  Valid only for the same policy (location
+ * configuration) and the same key generation of its issuer.
+ */
+
+typedef struct {
+    ngx_rbtree_node_t               node;
+    ngx_queue_t                     queue;
+
+    u_char                          digest[NGX_HTTP_AUTH_BEARER_DIGEST_LEN];
+
+    void                           *policy;
+    void                           *issuer;
+    ngx_uint_t                      generation;
+
+    json_t                         *header;
+    json_t                         *payload;
+    ngx_str_t                       user;
+
+    time_t                          not_before;     /* nbf, iat - leeway */
+    time_t                          expires;        /* exp + leeway */
+} ngx_http_auth_bearer_cache_entry_t;
+
+
+ngx_int_t ngx_http_auth_bearer_cache_init(ngx_uint_t size, ngx_log_t *log);
+void ngx_http_auth_bearer_cache_done(void);
+
+ngx_int_t ngx_http_auth_bearer_cache_digest(u_char *digest, u_char *token,
+    size_t len);
+
+/* an entry for the digest, policy, issuer generation, or NULL */
+ngx_http_auth_bearer_cache_entry_t *ngx_http_auth_bearer_cache_get(
+    u_char *digest, void *policy);
+
+/* takes references to header and payload; evicts the least recent */
+ngx_int_t ngx_http_auth_bearer_cache_put(
+    ngx_http_auth_bearer_cache_entry_t *tmpl);
+
+void ngx_http_auth_bearer_cache_remove(
+    ngx_http_auth_bearer_cache_entry_t *e);
+
+
+#endif /* _NGX_HTTP_AUTH_BEARER_CACHE_H_INCLUDED_ */
