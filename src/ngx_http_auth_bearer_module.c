@@ -13,6 +13,7 @@
 
 #include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_cache.h"
+#include "ngx_http_auth_bearer_keys.h"
 
 
 typedef struct {
@@ -51,12 +52,17 @@ typedef struct {
     const char                     *oauth_error;   /* RFC 6750 error */
 
     ngx_str_t                       user;
+    ngx_str_t                       token;          /* as presented */
     time_t                          leeway;
+    time_t                          retry_after;   /* KEYS_UNAVAILABLE */
+    ngx_msec_t                      wait_until;    /* held for keys */
+    ngx_uint_t                      wait_mark;
 
     unsigned                        verified:1;
     unsigned                        presented:1;
     unsigned                        respond:1;
     unsigned                        body_sent:1;
+    unsigned                        wait_keys:1;
 } ngx_http_auth_bearer_ctx_t;
 
 
@@ -93,6 +99,9 @@ static ngx_http_auth_bearer_issuer_t *ngx_http_auth_bearer_find_issuer(
     ngx_http_request_t *r, jwt_str_t *iss);
 
 static ngx_int_t ngx_http_auth_bearer_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_auth_bearer_wait(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t **ctxp);
+static void ngx_http_auth_bearer_wait_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx);
 static ngx_int_t ngx_http_auth_bearer_header_filter(ngx_http_request_t *r);
@@ -113,6 +122,8 @@ static ngx_int_t ngx_http_auth_bearer_member_variable(ngx_http_request_t *r,
 static ngx_int_t ngx_http_auth_bearer_payload_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_auth_bearer_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_auth_bearer_provider_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 static ngx_int_t ngx_http_auth_bearer_add_variables(ngx_conf_t *cf);
@@ -168,6 +179,34 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_auth_bearer_cache_size,
       NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_auth_bearer_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_fetch_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_main_conf_t, fetch_timeout),
+      NULL },
+
+    { ngx_string("auth_jwt_ca_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_main_conf_t, ca_file),
+      NULL },
+
+    { ngx_string("auth_jwt_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_auth_bearer_status,
+      0,
       0,
       NULL },
 
@@ -236,7 +275,7 @@ static ngx_http_module_t  ngx_http_auth_bearer_module_ctx = {
     ngx_http_auth_bearer_init,             /* postconfiguration */
 
     ngx_http_auth_bearer_create_main_conf, /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_auth_bearer_keys_init_main_conf, /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -288,6 +327,10 @@ static ngx_http_variable_t  ngx_http_auth_bearer_vars[] = {
       ngx_http_auth_bearer_error_variable, 1,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("jwt_provider"), NULL,
+      ngx_http_auth_bearer_provider_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -324,6 +367,17 @@ ngx_http_auth_bearer_handler(ngx_http_request_t *r)
         }
     }
 
+    if (ctx->wait_keys) {
+        switch (ngx_http_auth_bearer_wait(r, lcf, &ctx)) {
+
+        case NGX_AGAIN:
+            return NGX_AGAIN;
+
+        case NGX_ERROR:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
     if (ctx->status == NGX_OK) {
         if (lcf->requires == NULL) {
             return NGX_OK;
@@ -347,6 +401,96 @@ ngx_http_auth_bearer_handler(ngx_http_request_t *r)
     ctx->respond = 1;
 
     return ctx->status;
+}
+
+
+/*
+ * A token of an OIDC issuer whose keys are being fetched (none yet, or an
+ * unknown kid that asked for a refresh) is held up to a second, polling
+ * the zone, and verified once more when a fetch lands; as in limit_req,
+ * the request waits on its connection's write event timer.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_wait(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t **ctxp)
+{
+    ngx_http_auth_bearer_ctx_t   *ctx;
+    ngx_http_auth_bearer_oidc_t  *oidc;
+
+    ctx = *ctxp;
+    oidc = ctx->issuer ? ctx->issuer->oidc : NULL;
+
+    if (oidc == NULL) {
+        ctx->wait_keys = 0;
+        return NGX_OK;
+    }
+
+    if (ctx->wait_until == 0) {
+        if (!ngx_http_auth_bearer_keys_pending(oidc)) {
+            ctx->wait_keys = 0;
+            return NGX_OK;
+        }
+
+        ctx->wait_until = ngx_current_msec + 1000;
+        ctx->wait_mark = ngx_http_auth_bearer_keys_mark(oidc);
+
+    } else if (ngx_http_auth_bearer_keys_mark(oidc) != ctx->wait_mark
+               || (ngx_msec_int_t) (ngx_current_msec - ctx->wait_until) >= 0)
+    {
+        /* a fetch landed, or the wait is over: the verdict is final */
+
+        ctx->lcf = NULL;
+
+        ctx = ngx_http_auth_bearer_run(r, lcf);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->wait_keys = 0;
+        *ctxp = ctx;
+
+        return NGX_OK;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "auth_jwt: waiting for keys");
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_auth_bearer_wait_handler;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, 50);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_auth_bearer_wait_handler(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
 }
 
 
@@ -415,6 +559,7 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
     rc = ngx_http_auth_bearer_extract(r, lcf, ctx, &token);
 
     if (rc == NGX_OK) {
+        ctx->token = token;
         ngx_http_auth_bearer_verify(r, lcf, ctx, &token);
 
     } else if (rc == NGX_DECLINED && lcf->allow_missing) {
@@ -589,6 +734,11 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
             ctx->presented = 1;
             ctx->verified = 1;
             ctx->status = NGX_OK;
+
+            if (ctx->issuer) {
+                ngx_http_auth_bearer_keys_count(ctx->issuer->oidc, JWT_OK);
+            }
+
             return;
         }
 
@@ -644,6 +794,7 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     json_t                         *user;
     jwt_rc_t                        rc;
     const char                     *reason;
+    jwt_keyset_t                   *ks;
     jwt_claims_policy_t             pol;
     const jwt_key_t                *key;
     ngx_http_auth_bearer_issuer_t  *issuer;
@@ -675,12 +826,39 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
+        ks = &issuer->keys;
+
+        if (issuer->kind == NGX_HTTP_AUTH_BEARER_OIDC) {
+
+            /* never fetched here: no keys yet is not the client's fault */
+
+            ks = ngx_http_auth_bearer_keys_get(issuer->oidc,
+                                               &ctx->retry_after);
+            if (ks == NULL) {
+                ngx_http_auth_bearer_fail(r, ctx,
+                                          NGX_HTTP_SERVICE_UNAVAILABLE,
+                                          "KEYS_UNAVAILABLE",
+                                          "Signing keys are not available "
+                                          "yet; retry later",
+                                          "no usable keys for this issuer");
+                ctx->oauth_error = NULL;
+                ctx->wait_keys = 1;
+                return NGX_ERROR;
+            }
+        }
+
         /* an issuer with a shared secret has one key: kid is moot */
 
-        key = jwt_keyset_find(&issuer->keys, ctx->tok.alg,
+        key = jwt_keyset_find(ks, ctx->tok.alg,
                               issuer->kind == NGX_HTTP_AUTH_BEARER_SECRET
                               ? NULL : ctx->tok.kid.data,
                               ctx->tok.kid.len, &reason);
+
+        if (key == NULL && issuer->kind == NGX_HTTP_AUTH_BEARER_OIDC) {
+            ctx->wait_keys = ngx_http_auth_bearer_keys_unknown_kid(
+                                 issuer->oidc, &ctx->tok.kid,
+                                 r->connection->log);
+        }
 
     } else if (lcf->keys) {
 
@@ -746,6 +924,14 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
         ctx->user.data = (u_char *) json_string_value(user);
         ctx->user.len = json_string_length(user);
 
+        if (issuer
+            && ngx_http_auth_bearer_keys_user(r->pool, issuer, &ctx->user)
+               != NGX_OK)
+        {
+            ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
+        }
+
     } else if (issuer) {
         ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_CLAIMS,
                                     "user claim missing or not a string");
@@ -754,6 +940,10 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
 
     ctx->verified = 1;
     ctx->status = NGX_OK;
+
+    if (issuer) {
+        ngx_http_auth_bearer_keys_count(issuer->oidc, JWT_OK);
+    }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "auth_jwt: accepted user \"%V\"", &ctx->user);
@@ -800,6 +990,10 @@ ngx_http_auth_bearer_refuse(ngx_http_request_t *r,
         ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
         ctx->reason = reason;
         return;
+    }
+
+    if (ctx->issuer) {
+        ngx_http_auth_bearer_keys_count(ctx->issuer->oidc, rc);
     }
 
     code = (rc == JWT_ERR_EXPIRED) ? "TOKEN_EXPIRED" : "INVALID_CREDENTIALS";
@@ -853,9 +1047,9 @@ ngx_http_auth_bearer_fail(ngx_http_request_t *r,
     n = 0;
     hex[0] = '\0';
 
-    if (ctx->tok.raw.data
-        && EVP_Digest(ctx->tok.raw.data, ctx->tok.raw.len, md, &n,
-                      EVP_sha256(), NULL) == 1)
+    if (ctx->token.len
+        && EVP_Digest(ctx->token.data, ctx->token.len, md, &n, EVP_sha256(),
+                      NULL) == 1)
     {
         ngx_hex_dump(hex, md, 6);
         hex[12] = '\0';
@@ -931,6 +1125,28 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
     h->value.len = p - h->value.data;
 
     r->headers_out.www_authenticate = h;
+
+    if (ctx->status != NGX_HTTP_SERVICE_UNAVAILABLE) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%T", ngx_max(ctx->retry_after, 1)) - p;
 
     return NGX_OK;
 }
@@ -1064,6 +1280,33 @@ ngx_http_auth_bearer_user_variable(ngx_http_request_t *r,
 
     v->data = ctx->user.data;
     v->len = ctx->user.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/* $jwt_provider: the short code of an OIDC issuer, empty for others */
+
+static ngx_int_t
+ngx_http_auth_bearer_provider_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_auth_bearer_ctx_t  *ctx;
+
+    ctx = ngx_http_auth_bearer_variable_ctx(r);
+
+    if (ctx == NULL || !ctx->verified || ctx->issuer == NULL
+        || ctx->issuer->provider.len == 0)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->data = ctx->issuer->provider.data;
+    v->len = ctx->issuer->provider.len;
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;
@@ -1250,6 +1493,7 @@ ngx_http_auth_bearer_create_main_conf(ngx_conf_t *cf)
     }
 
     amcf->cache_size = NGX_CONF_UNSET_UINT;
+    amcf->fetch_timeout = NGX_CONF_UNSET_MSEC;
 
     return amcf;
 }
@@ -1463,6 +1707,10 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "has an empty issuer";
     }
 
+    if (ngx_strncmp(value[1].data, "env:", 4) == 0) {
+        return ngx_http_auth_bearer_keys_env(cf, cmd, conf);
+    }
+
     issuer = amcf->issuers.elts;
 
     for (i = 0; i < amcf->issuers.nelts; i++) {
@@ -1583,6 +1831,15 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        switch (ngx_http_auth_bearer_keys_param(cf, issuer, &value[i])) {
+
+        case NGX_OK:
+            continue;
+
+        case NGX_ERROR:
+            return NGX_CONF_ERROR;
+        }
+
         goto invalid;
     }
 
@@ -1639,6 +1896,14 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (source.data == NULL && file.data == NULL) {
+        return ngx_http_auth_bearer_keys_issuer(cf, issuer);
+    }
+
+    if (ngx_http_auth_bearer_keys_static(cf, issuer) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (file.data) {
         issuer->kind = NGX_HTTP_AUTH_BEARER_KEY_FILE;
 
@@ -1668,14 +1933,6 @@ ngx_http_auth_bearer_issuer(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         return NGX_CONF_OK;
-    }
-
-    if (source.data == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"auth_jwt_issuer\" \"%V\" has no key source: "
-                           "add secret=env:NAME, secret=file:PATH or "
-                           "key_file=PATH", &issuer->iss);
-        return NGX_CONF_ERROR;
     }
 
     issuer->kind = NGX_HTTP_AUTH_BEARER_SECRET;
@@ -1735,7 +1992,9 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "\"auth_jwt_issuer\" \"%V\": invalid parameter "
                        "\"%V\"; known: secret=, key_file=, algorithms=, "
-                       "token_type=, leeway=, audience=, user_claim=",
+                       "token_type=, leeway=, audience=, user_claim=, "
+                       "user_prefix=, discovery=, jwks_uri=, refresh=, "
+                       "max_stale=, insecure_http",
                        &issuer->iss, &value[i]);
 
     return NGX_CONF_ERROR;
@@ -2385,13 +2644,14 @@ ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return NGX_OK;
+    return ngx_http_auth_bearer_keys_init_process(cycle);
 }
 
 
 static void
 ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_auth_bearer_keys_exit_process(cycle);
     ngx_http_auth_bearer_cache_done();
 }
 
@@ -2405,7 +2665,11 @@ ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
 static ngx_uint_t
 ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
 {
-    return 0;
+    if (issuer == NULL || issuer->kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+        return 0;
+    }
+
+    return ngx_http_auth_bearer_keys_generation(issuer->oidc);
 }
 
 

@@ -80,6 +80,7 @@ static jwt_rc_t jwt_pem_block(const char *name, const unsigned char *data,
 static unsigned jwt_hmac_algs(size_t len);
 static const EVP_MD *jwt_alg_md(jwt_alg_t alg);
 static const jwt_curve_t *jwt_alg_curve(jwt_alg_t alg);
+static void jwt_key_hmac_init(jwt_key_t *key);
 static jwt_rc_t jwt_verify_hmac(const jwt_key_t *key, jwt_alg_t alg,
     const unsigned char *in, size_t inlen, const unsigned char *sig,
     size_t siglen, const char **reason);
@@ -513,6 +514,12 @@ jwt_verify_signature(const jwt_key_t *key, jwt_alg_t alg,
 static void
 jwt_key_free(jwt_key_t *key)
 {
+    int  i;
+
+    for (i = 0; i < 3; i++) {
+        EVP_MAC_CTX_free(key->hmac[i]);
+    }
+
     EVP_PKEY_free(key->pkey);
     free(key->kid);
 
@@ -543,9 +550,62 @@ jwt_keyset_push(jwt_keyset_t *ks, jwt_key_t *key)
         ks->nalloc = n;
     }
 
+    if (key->kty == JWT_KTY_OCT) {
+        jwt_key_hmac_init(key);
+    }
+
     ks->keys[ks->nkeys++] = *key;
 
     return JWT_OK;
+}
+
+
+/*
+ * One keyed HMAC context per allowed hash, made once: a verification
+ * then re-initialises it with the same key, with no provider lookup and
+ * no allocation.  Without one, jwt_verify_hmac falls back to HMAC().
+ */
+
+static void
+jwt_key_hmac_init(jwt_key_t *key)
+{
+    int          i;
+    EVP_MAC     *mac;
+    jwt_alg_t    alg;
+    OSSL_PARAM   params[2];
+
+    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (mac == NULL) {
+        ERR_clear_error();
+        return;
+    }
+
+    for (i = 0; i < 3; i++) {
+        alg = (jwt_alg_t) (JWT_ALG_HS256 + i);
+
+        if (!(key->algs & JWT_ALG_BIT(alg))) {
+            continue;
+        }
+
+        key->hmac[i] = EVP_MAC_CTX_new(mac);
+        if (key->hmac[i] == NULL) {
+            continue;
+        }
+
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                        (char *) EVP_MD_get0_name(jwt_alg_md(alg)), 0);
+        params[1] = OSSL_PARAM_construct_end();
+
+        if (EVP_MAC_init(key->hmac[i], key->secret, key->secret_len, params)
+            != 1)
+        {
+            EVP_MAC_CTX_free(key->hmac[i]);
+            key->hmac[i] = NULL;
+        }
+    }
+
+    EVP_MAC_free(mac);
+    ERR_clear_error();
 }
 
 
@@ -1355,8 +1415,9 @@ jwt_verify_hmac(const jwt_key_t *key, jwt_alg_t alg, const unsigned char *in,
     const char **reason)
 {
     int             rv;
-    size_t          size;
+    size_t          size, outlen;
     unsigned int    len;
+    EVP_MAC_CTX    *ctx;
     unsigned char   mac[EVP_MAX_MD_SIZE];
 
     if (key->kty != JWT_KTY_OCT || key->secret == NULL
@@ -1373,11 +1434,25 @@ jwt_verify_hmac(const jwt_key_t *key, jwt_alg_t alg, const unsigned char *in,
         return JWT_ERR_SIGNATURE;
     }
 
-    if (HMAC(jwt_alg_md(alg), key->secret, (int) key->secret_len, in, inlen,
-             mac, &len)
-        == NULL
-        || len != size)
+    ctx = key->hmac[alg - JWT_ALG_HS256];
+
+    if (ctx != NULL) {
+        if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1
+            || EVP_MAC_update(ctx, in, inlen) != 1
+            || EVP_MAC_final(ctx, mac, &outlen, sizeof(mac)) != 1
+            || outlen != size)
+        {
+            ERR_clear_error();
+            *reason = "HMAC failed";
+            return JWT_ERR_INTERNAL;
+        }
+
+    } else if (HMAC(jwt_alg_md(alg), key->secret, (int) key->secret_len, in,
+                    inlen, mac, &len)
+               == NULL
+               || len != size)
     {
+        ERR_clear_error();
         *reason = "HMAC failed";
         return JWT_ERR_INTERNAL;
     }

@@ -29,6 +29,7 @@ typedef struct {
     EVP_PKEY        *pkey;         /* RSA, EC, OKP */
     unsigned char   *secret;       /* oct */
     size_t           secret_len;
+    EVP_MAC_CTX     *hmac[3];      /* oct: keyed HS256/384/512 contexts */
 } jwt_key_t;
 
 

@@ -16,8 +16,9 @@
 
 static jwt_rc_t jwt_token_split(const unsigned char *p, size_t len,
     size_t max_len, size_t dots[2], const char **reason);
-static json_t *jwt_token_json(unsigned char *dst, const unsigned char *src,
-    size_t len, size_t *used);
+static jwt_rc_t jwt_token_json(json_t **json, unsigned char *dst,
+    const unsigned char *src, size_t len, const char *what,
+    const char **reason);
 static int jwt_json_has_ctl(json_t *json, int depth);
 static int jwt_str_has_ctl(const char *s, size_t len);
 static jwt_rc_t jwt_token_header(jwt_token_t *tok, const char **reason);
@@ -57,7 +58,7 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
     size_t max_len, unsigned char *scratch, const char **reason)
 {
     long            n;
-    size_t          dots[2], used;
+    size_t          dots[2];
     jwt_rc_t        rc;
     unsigned char  *sig;
 
@@ -74,10 +75,9 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
 
     /* header */
 
-    tok->header = jwt_token_json(scratch, p, dots[0], &used);
-    if (tok->header == NULL) {
-        *reason = "token header is not base64url-encoded JSON";
-        return JWT_ERR_HEADER;
+    rc = jwt_token_json(&tok->header, scratch, p, dots[0], "header", reason);
+    if (rc != JWT_OK) {
+        return rc;
     }
 
     if (!json_is_object(tok->header)) {
@@ -93,11 +93,9 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
 
     /* payload */
 
-    tok->payload = jwt_token_json(scratch + used, p + dots[0] + 1,
-                                  dots[1] - dots[0] - 1, &used);
-    if (tok->payload == NULL) {
-        *reason = "token payload is not base64url-encoded JSON";
-        rc = JWT_ERR_PAYLOAD;
+    rc = jwt_token_json(&tok->payload, scratch + dots[0], p + dots[0] + 1,
+                        dots[1] - dots[0] - 1, "payload", reason);
+    if (rc != JWT_OK) {
         goto failed;
     }
 
@@ -239,24 +237,36 @@ jwt_token_split(const unsigned char *p, size_t len, size_t max_len,
  * fit in len bytes of scratch.
  */
 
-static json_t *
-jwt_token_json(unsigned char *dst, const unsigned char *src, size_t len,
-    size_t *used)
+static jwt_rc_t
+jwt_token_json(json_t **json, unsigned char *dst, const unsigned char *src,
+    size_t len, const char *what, const char **reason)
 {
     long          n;
     json_error_t  err;
 
     n = jwt_b64url_decode(dst, src, len);
     if (n <= 0) {
-        return NULL;
+        *reason = (what[0] == 'h') ? "token header is not base64url"
+                                   : "token payload is not base64url";
+        return JWT_ERR_FORMAT;
     }
-
-    *used = len;
 
     /* jansson validates UTF-8 and refuses \u0000 without JSON_ALLOW_NUL */
 
-    return json_loadb((const char *) dst, (size_t) n,
-                      JSON_REJECT_DUPLICATES, &err);
+    *json = json_loadb((const char *) dst, (size_t) n,
+                       JSON_REJECT_DUPLICATES, &err);
+
+    if (*json == NULL) {
+        if (what[0] == 'h') {
+            *reason = "token header is not valid JSON";
+            return JWT_ERR_HEADER;
+        }
+
+        *reason = "token payload is not valid JSON";
+        return JWT_ERR_PAYLOAD;
+    }
+
+    return JWT_OK;
 }
 
 
