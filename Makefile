@@ -2,6 +2,11 @@
 #
 #   make demo    install what is missing, build, start nginx on 127.0.0.1:8080
 #   make test    install what is missing, build, run unit and nginx tests
+#   make fuzz    install clang and libFuzzer, fuzz the jwt/ core for
+#                FUZZ_SECONDS (default 60) per target, both at once
+#   make bench   install wrk, build, benchmark nginx with the module on one
+#                core (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNS; ~7 min),
+#                report in bench/results/
 #
 # Nothing outside this directory is written except by apt-get.
 
@@ -23,7 +28,19 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -Isrc/jwt \
                $(shell pkg-config --cflags libcrypto jansson cmocka 2>/dev/null)
 UNIT_LIBS  := $(shell pkg-config --libs libcrypto jansson cmocka 2>/dev/null) -lm
 
-.PHONY: all module deps unit test prove demo demo-stop clean
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_NAMES   := fuzz_token fuzz_jwks
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer \
+                -Wall -Wextra -Werror -Isrc/jwt \
+                $(shell pkg-config --cflags libcrypto jansson 2>/dev/null)
+FUZZ_LIBS    := $(shell pkg-config --libs libcrypto jansson 2>/dev/null \
+                  || echo -lcrypto -ljansson)
+
+.PHONY: all module deps unit test prove demo demo-stop clean \
+        fuzz fuzz-deps fuzz-build bench bench-deps
 
 all: module
 
@@ -57,6 +74,20 @@ unit: $(UNIT_BINS)
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; \
 	done
 
+$(BUILD)/fuzz/%: t/fuzz/%.c $(JWT_SRCS) $(JWT_HDRS)
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(JWT_SRCS) $(FUZZ_LIBS)
+
+fuzz-deps:
+	@scripts/deps.sh fuzz
+
+fuzz-build: $(FUZZ_BINS)
+
+# seeds are copied to $(BUILD)/fuzz/corpus/; t/fuzz/corpus/ is never written
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 # CPAN's Test::Nginx when installed, else the harness shipped in t/harness
 prove: module
 	@inc=; perl -MTest::Nginx::Socket -e1 2>/dev/null || inc="-I t/harness"; \
@@ -67,6 +98,15 @@ test: deps
 	@$(MAKE) --no-print-directory module
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory prove
+
+bench-deps: deps
+	@scripts/deps.sh bench
+
+# bench/run.pl: nginx (1 worker) pinned to core 0, wrk to core 1; see
+# bench/README.md
+bench: bench-deps
+	@$(MAKE) --no-print-directory module
+	@perl bench/run.pl
 
 demo: deps
 	@$(MAKE) --no-print-directory module

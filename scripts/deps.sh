@@ -1,12 +1,36 @@
 #!/bin/sh
-# Installs the Debian packages the build, the tests and the demo need.
+# Installs the Debian packages the build, the tests and the demo need;
+# "deps.sh fuzz" those of "make fuzz" instead (clang and its libFuzzer
+# runtime, which "make test" does not need); "deps.sh bench" those of
+# "make bench" (wrk), on top of the default list.
 # As root it runs apt-get; otherwise it prints the command and stops.
 
 set -e
 
-pkgs="gcc make pkg-config perl curl nginx nginx-dev libssl-dev \
+case "${1:-}" in
+
+fuzz)
+    pkgs="clang libclang-rt-dev make pkg-config libssl-dev libjansson-dev"
+    ;;
+
+bench)
+    # make bench: the load generator, the openssl CLI for keys and
+    # "openssl speed", Crypt::JWT (and CryptX) to mint tokens; the build's
+    # own packages come from the default list
+    pkgs="wrk openssl perl libcrypt-jwt-perl"
+    ;;
+
+"")
+    pkgs="gcc make pkg-config perl curl nginx nginx-dev libssl-dev \
 libjansson-dev libcurl4-openssl-dev libpcre2-dev zlib1g-dev \
 libcmocka-dev libcrypt-jwt-perl libtest-base-perl"
+    ;;
+
+*)
+    echo "usage: $0 [fuzz|bench]" >&2
+    exit 2
+    ;;
+esac
 
 missing=
 for p in $pkgs; do

@@ -67,6 +67,10 @@ typedef struct {
 } ngx_http_auth_bearer_main_conf_t;
 
 
+size_t ngx_http_auth_bearer_printable(u_char *dst, size_t size,
+    const u_char *src, size_t len);
+
+
 extern ngx_module_t  ngx_http_auth_bearer_module;
 
 

@@ -62,7 +62,6 @@ typedef struct {
     unsigned                        presented:1;
     unsigned                        respond:1;
     unsigned                        body_sent:1;
-    unsigned                        wait_keys:1;
 } ngx_http_auth_bearer_ctx_t;
 
 
@@ -367,7 +366,7 @@ ngx_http_auth_bearer_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ctx->wait_keys) {
+    if (ctx->status == NGX_AGAIN) {
         switch (ngx_http_auth_bearer_wait(r, lcf, &ctx)) {
 
         case NGX_AGAIN:
@@ -419,26 +418,16 @@ ngx_http_auth_bearer_wait(ngx_http_request_t *r,
     ngx_http_auth_bearer_oidc_t  *oidc;
 
     ctx = *ctxp;
-    oidc = ctx->issuer ? ctx->issuer->oidc : NULL;
-
-    if (oidc == NULL) {
-        ctx->wait_keys = 0;
-        return NGX_OK;
-    }
+    oidc = ctx->issuer->oidc;
 
     if (ctx->wait_until == 0) {
-        if (!ngx_http_auth_bearer_keys_pending(oidc)) {
-            ctx->wait_keys = 0;
-            return NGX_OK;
-        }
-
         ctx->wait_until = ngx_current_msec + 1000;
         ctx->wait_mark = ngx_http_auth_bearer_keys_mark(oidc);
 
     } else if (ngx_http_auth_bearer_keys_mark(oidc) != ctx->wait_mark
                || (ngx_msec_int_t) (ngx_current_msec - ctx->wait_until) >= 0)
     {
-        /* a fetch landed, or the wait is over: the verdict is final */
+        /* a fetch landed, or the wait is over: this verdict is final */
 
         ctx->lcf = NULL;
 
@@ -447,7 +436,6 @@ ngx_http_auth_bearer_wait(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        ctx->wait_keys = 0;
         *ctxp = ctx;
 
         return NGX_OK;
@@ -531,6 +519,7 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
 {
     ngx_str_t                    token;
     ngx_int_t                    rc;
+    ngx_msec_t                   wait;
     ngx_pool_cleanup_t          *cln;
     ngx_http_auth_bearer_ctx_t  *ctx;
 
@@ -548,8 +537,15 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
         cln->handler = ngx_http_auth_bearer_cleanup;
 
     } else {
+
+        /* a request that waited for keys does not wait twice */
+
+        wait = ctx->wait_until;
+
         jwt_token_release(&ctx->tok);
         ngx_memzero(ctx, sizeof(ngx_http_auth_bearer_ctx_t));
+
+        ctx->wait_until = wait;
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_auth_bearer_module);
@@ -835,6 +831,14 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
             ks = ngx_http_auth_bearer_keys_get(issuer->oidc,
                                                &ctx->retry_after);
             if (ks == NULL) {
+                if (ngx_http_auth_bearer_keys_missing(issuer->oidc,
+                                                      ctx->wait_until == 0)
+                    == NGX_AGAIN)
+                {
+                    ctx->status = NGX_AGAIN;
+                    return NGX_ERROR;
+                }
+
                 ngx_http_auth_bearer_fail(r, ctx,
                                           NGX_HTTP_SERVICE_UNAVAILABLE,
                                           "KEYS_UNAVAILABLE",
@@ -842,7 +846,6 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
                                           "yet; retry later",
                                           "no usable keys for this issuer");
                 ctx->oauth_error = NULL;
-                ctx->wait_keys = 1;
                 return NGX_ERROR;
             }
         }
@@ -854,10 +857,16 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
                               ? NULL : ctx->tok.kid.data,
                               ctx->tok.kid.len, &reason);
 
-        if (key == NULL && issuer->kind == NGX_HTTP_AUTH_BEARER_OIDC) {
-            ctx->wait_keys = ngx_http_auth_bearer_keys_unknown_kid(
-                                 issuer->oidc, &ctx->tok.kid,
-                                 r->connection->log);
+        if (key == NULL
+            && issuer->kind == NGX_HTTP_AUTH_BEARER_OIDC
+            && ngx_http_auth_bearer_keys_unknown_kid(issuer->oidc,
+                                                     &ctx->tok.kid,
+                                                     ctx->wait_until == 0,
+                                                     r->connection->log)
+               == NGX_AGAIN)
+        {
+            ctx->status = NGX_AGAIN;
+            return NGX_ERROR;
         }
 
     } else if (lcf->keys) {
@@ -2138,6 +2147,7 @@ ngx_http_auth_bearer_load_keys(ngx_conf_t *cf, const char *directive,
     jwt_keyset_t *ks, ngx_str_t *path, ngx_int_t format, unsigned flags)
 {
     u_char           *p;
+    size_t            i;
     ssize_t           n;
     jwt_rc_t          rc;
     ngx_fd_t          fd;
@@ -2187,7 +2197,13 @@ ngx_http_auth_bearer_load_keys(ngx_conf_t *cf, const char *directive,
     }
 
     if (format == 0) {
-        format = (n > 0 && p[0] == '{') ? 1 : 2;
+        for (i = 0; i < (size_t) n; i++) {
+            if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
+                break;
+            }
+        }
+
+        format = (i < (size_t) n && p[i] == '{') ? 1 : 2;
     }
 
     reason = "unknown";
@@ -2217,10 +2233,12 @@ ngx_http_auth_bearer_key_skipped(void *data, size_t index, jwt_str_t kid,
 {
     ngx_conf_t  *cf = data;
 
-    ngx_str_t  k;
+    u_char      buf[64];
+    ngx_str_t   k;
 
-    k.data = (u_char *) kid.data;
-    k.len = ngx_min(kid.len, 128);
+    k.data = buf;
+    k.len = ngx_http_auth_bearer_printable(buf, sizeof(buf), kid.data,
+                                           kid.len);
 
     ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                        "key #%uz (kid \"%V\") skipped: %s", index, &k,
@@ -2719,4 +2737,33 @@ ngx_http_auth_bearer_json_free(void *p)
     if (h->pool == NULL) {
         free(h);
     }
+}
+
+
+/*
+ * A copy of untrusted bytes (a kid from a key file) fit for a log line:
+ * control bytes, quotes, backslashes and non-ASCII become '?', and the
+ * copy is cut at size, marked with "...".
+ */
+
+size_t
+ngx_http_auth_bearer_printable(u_char *dst, size_t size, const u_char *src,
+    size_t len)
+{
+    size_t  i, n;
+
+    n = (len > size) ? size - 3 : len;
+
+    for (i = 0; i < n; i++) {
+        dst[i] = (src[i] < 0x20 || src[i] >= 0x7f || src[i] == '"'
+                  || src[i] == '\\') ? '?' : src[i];
+    }
+
+    if (n < len) {
+        dst[n++] = '.';
+        dst[n++] = '.';
+        dst[n++] = '.';
+    }
+
+    return n;
 }

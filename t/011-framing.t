@@ -25,6 +25,7 @@ my $pj = cjson();
 $pj = cjson(pad => 'x') if length($pj) % 3 == 0;
 
 our %T = (
+    good          => $good,
     spaced        => "$h.$p.$s extra",
     two_segments  => "$h.$p",
     empty_sig     => "$h.$p.",
@@ -61,7 +62,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -93,7 +94,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -113,6 +114,8 @@ Content-Type: application/json
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Unsupported authorization scheme"}}
 --- error_log
 auth_jwt: refused: Authorization scheme is not Bearer (INVALID_CREDENTIALS)
+--- no_error_log
+6629fae49393a05397450978507c4ef1
 
 
 
@@ -122,7 +125,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -151,7 +154,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -162,12 +165,14 @@ location /api/ {
 --- request
 GET /api/items
 --- more_headers eval
-"Authorization: Bearer  " . mint() . "\n"
+"Authorization: Bearer  $::T{good}\n"
 --- error_code: 400
 --- response_headers
 WWW-Authenticate: Bearer realm="kalamdb", error="invalid_request", error_description="Malformed Authorization header"
 --- response_body
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Malformed Authorization header"}}
+--- no_error_log eval
+[$::T{good}]
 
 
 
@@ -177,7 +182,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -188,12 +193,14 @@ location /api/ {
 --- request
 GET /api/items
 --- more_headers eval
-"Authorization: Bearer\t" . mint() . "\n"
+"Authorization: Bearer\t$::T{good}\n"
 --- error_code: 400
 --- response_headers
 WWW-Authenticate: Bearer realm="kalamdb", error="invalid_request", error_description="Malformed Authorization header"
 --- response_body
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Malformed Authorization header"}}
+--- no_error_log eval
+[$::T{good}]
 
 
 
@@ -203,7 +210,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -233,7 +240,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -258,7 +265,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -283,7 +290,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -305,7 +312,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -336,7 +343,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -366,7 +373,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -394,7 +401,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -422,7 +429,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -450,7 +457,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -478,7 +485,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -508,7 +515,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -536,7 +543,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -566,7 +573,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -594,7 +601,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -622,7 +629,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -650,7 +657,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -678,7 +685,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -708,7 +715,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -736,7 +743,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -753,6 +760,8 @@ bearer($::T{header_1mod4})
 WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_description="Malformed token"
 --- response_body
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Malformed token"}}
+--- error_log
+auth_jwt: refused: token header is not base64url (INVALID_CREDENTIALS)
 --- no_error_log eval
 [$::T{header_1mod4}]
 
@@ -764,7 +773,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -781,6 +790,8 @@ bearer($::T{payload_bits})
 WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_description="Malformed token"
 --- response_body
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Malformed token"}}
+--- error_log
+auth_jwt: refused: token payload is not base64url (INVALID_CREDENTIALS)
 --- no_error_log eval
 [$::T{payload_bits}]
 
@@ -792,7 +803,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -810,7 +821,7 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_descripti
 --- response_body
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Bad signature"}}
 --- error_log
-(INVALID_CREDENTIALS), iss: "kalamdb"
+auth_jwt: refused: signature length is wrong (INVALID_CREDENTIALS), iss: "kalamdb"
 --- no_error_log eval
 [$::T{sig_short}]
 
@@ -822,7 +833,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -837,6 +848,8 @@ bearer($::T{sig_long})
 --- error_code: 401
 --- response_body
 {"status":"error","error":{"code":"INVALID_CREDENTIALS","message":"Bad signature"}}
+--- error_log
+auth_jwt: refused: signature length is wrong (INVALID_CREDENTIALS), iss: "kalamdb"
 --- no_error_log eval
 [$::T{sig_long}]
 
@@ -848,7 +861,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -874,7 +887,7 @@ load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -906,7 +919,7 @@ load_module $TEST_NGINX_MODULE;
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 large_client_header_buffers 4 16k;
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {
@@ -932,7 +945,7 @@ load_module $TEST_NGINX_MODULE;
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 large_client_header_buffers 4 16k;
-location = /upstream {
+location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
 location /api/ {

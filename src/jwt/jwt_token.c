@@ -105,8 +105,13 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
         goto failed;
     }
 
-    if (jwt_json_has_ctl(tok->header, 0) || jwt_json_has_ctl(tok->payload, 0))
-    {
+    if (jwt_json_has_ctl(tok->header, 0)) {
+        *reason = "control character or deep nesting in token header";
+        rc = JWT_ERR_HEADER;
+        goto failed;
+    }
+
+    if (jwt_json_has_ctl(tok->payload, 0)) {
         *reason = "control character or deep nesting in token";
         rc = JWT_ERR_PAYLOAD;
         goto failed;
@@ -155,6 +160,13 @@ failed:
 void
 jwt_token_release(jwt_token_t *tok)
 {
+    /* iss and kid point into the JSON */
+
+    tok->iss.data = NULL;
+    tok->iss.len = 0;
+    tok->kid.data = NULL;
+    tok->kid.len = 0;
+
     if (tok->header) {
         json_decref(tok->header);
         tok->header = NULL;

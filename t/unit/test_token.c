@@ -403,7 +403,7 @@ test_json(void **state)
     assert_int_equal(parse_made("{\"alg\":\"HS256\"}", "{\"s\\rb\":1}",
                                 &reason), JWT_ERR_PAYLOAD);
     assert_int_equal(parse_made("{\"alg\":\"HS256\",\"kid\":\"a\\r\\n\"}",
-                                "{}", &reason), JWT_ERR_PAYLOAD);
+                                "{}", &reason), JWT_ERR_HEADER);
     assert_int_equal(parse_made("{\"alg\":\"HS256\"}", "{\"x\":[\"\\u007f\"]}",
                                 &reason), JWT_ERR_PAYLOAD);
 

@@ -19,7 +19,9 @@ package Test::Nginx::Socket;
 #  - one servroot (t/servroot_<test basename>) and one port per .t file,
 #    so `prove -j` works; TEST_NGINX_SERVROOT / TEST_NGINX_PORT override;
 #  - must_die really starts nginx; error_log then searches its stderr and
-#    logs/error.log (CPAN: error.log only);
+#    logs/error.log (CPAN: error.log only); likewise the first log check of
+#    a block that starts also searches nginx's stderr at startup, where
+#    configuration-time warnings go (they precede the error_log directive);
 #  - "!Name" in response_headers matches header names case-insensitively;
 #    a no_error_log pattern yields exactly one test even if several lines
 #    match; test names have no "$0 " prefix;
@@ -90,6 +92,7 @@ my $MainPid = $$;
 my $ChildPid;           # the process we forked to run nginx (until reaped)
 my $Running = 0;        # a server of ours may be running
 my $ErrLogPos = 0;      # error.log offset already consumed in this block
+my $StartSeen = 0;      # startup stderr already given to a log check
 my $NginxV;             # cached `nginx -V` output
 
 # ------------------------------------------------------------ exported API
@@ -145,7 +148,7 @@ sub _run_block {
     my ($ok, $msg) = _start_nginx();
     diag("$name - failed to start nginx: $msg") unless $ok;
 
-    $ErrLogPos = 0;
+    ($ErrLogPos, $StartSeen) = (0, 0);
     _run_requests($block, $_, !$ok) for 0 .. $RepeatEach - 1;
 }
 
@@ -644,12 +647,14 @@ sub _port_listening {
     return 0;
 }
 
-# error.log lines not seen yet in this block (CPAN-like).
+# error.log lines not seen yet in this block (CPAN-like), preceded on the
+# first call by what nginx wrote to stderr while starting.
 sub _error_log_data {
     Time::HiRes::sleep(0.05);   # log-phase lines come after the response
-    open my $fh, '<', $ErrLog or return [];
+    my @start = $StartSeen++ ? () : split /^/, _slurp($StartErr);
+    open my $fh, '<', $ErrLog or return \@start;
     seek $fh, $ErrLogPos, 0;
-    my @lines = <$fh>;
+    my @lines = (@start, <$fh>);
     $ErrLogPos = tell $fh;
     return \@lines;
 }

@@ -1,0 +1,1487 @@
+
+/*
+ * Copyright (C) ngx_http_auth_bearer authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include <ngx_http.h>
+
+#include <openssl/evp.h>
+
+#include "ngx_http_auth_bearer_keys.h"
+
+
+/*
+ * Trusted OIDC issuers: configuration, the per-worker key sets and the
+ * refresh.  Every worker ticks once a second; the one whose tick finds an
+ * issuer due takes the slot's lease and runs discovery, then the JWKS
+ * fetch, validates the set and publishes it to the zone.  The other
+ * workers see the generation change and rebuild their keys from the
+ * zone's bytes, on their next tick or request.
+ */
+
+
+#define NGX_HTTP_AUTH_BEARER_TICK          1000
+
+#define NGX_HTTP_AUTH_BEARER_DISCOVERY     1
+#define NGX_HTTP_AUTH_BEARER_JWKS          2
+
+
+typedef struct {
+    const char                     *code;
+    const char                     *host;       /* the host or its parent */
+    const char                     *part;       /* anywhere in iss */
+} ngx_http_auth_bearer_provider_t;
+
+
+static char *ngx_http_auth_bearer_keys_url(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *url, const char *what);
+static ngx_int_t ngx_http_auth_bearer_keys_provider(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer);
+static ngx_uint_t ngx_http_auth_bearer_keys_host_is(ngx_str_t *host,
+    const char *domain);
+static void ngx_http_auth_bearer_keys_tick(ngx_event_t *ev);
+static void ngx_http_auth_bearer_keys_refresh(
+    ngx_http_auth_bearer_oidc_t *oidc);
+static ngx_int_t ngx_http_auth_bearer_keys_fetch(
+    ngx_http_auth_bearer_oidc_t *oidc, ngx_uint_t stage, u_char *url,
+    u_char *etag);
+static void ngx_http_auth_bearer_keys_fetched(ngx_http_auth_bearer_fetch_t *f);
+static const char *ngx_http_auth_bearer_keys_discovered(
+    ngx_http_auth_bearer_oidc_t *oidc, ngx_http_auth_bearer_fetch_t *f);
+static void ngx_http_auth_bearer_keys_publish(
+    ngx_http_auth_bearer_oidc_t *oidc, ngx_http_auth_bearer_fetch_t *f);
+static void ngx_http_auth_bearer_keys_failed(
+    ngx_http_auth_bearer_oidc_t *oidc, const char *fmt, ...);
+static void ngx_http_auth_bearer_keys_skipped(void *data, size_t index,
+    jwt_str_t kid, const char *reason);
+static ngx_uint_t ngx_http_auth_bearer_keys_pending(
+    ngx_http_auth_bearer_oidc_t *oidc);
+
+
+static ngx_http_auth_bearer_provider_t  ngx_http_auth_bearer_providers[] = {
+    { "fbs", "securetoken.google.com", NULL },
+    { "ggl", "accounts.google.com", NULL },
+    { "msf", "login.microsoftonline.com", NULL },
+    { "msf", "sts.windows.net", NULL },
+    { "a0x", "auth0.com", NULL },
+    { "okt", "okta.com", NULL },
+    { "okt", "oktapreview.com", NULL },
+    { "ghb", "githubusercontent.com", NULL },
+    { "ghb", "github.com", NULL },
+    { "glb", "gitlab.com", NULL },
+    { "cgn", "amazonaws.com", "cognito-idp" },
+    { "apl", "appleid.apple.com", NULL },
+    { "fbk", "facebook.com", NULL },
+    { "sbs", "supabase.co", NULL },
+    { "zit", "zitadel.cloud", NULL },
+    { "kcl", NULL, "keycloak" },
+    { "kcl", NULL, "/realms/" },
+    { "glb", NULL, "gitlab" },
+    { "sbs", NULL, "supabase" },
+    { "zit", NULL, "zitadel" },
+    { "atk", NULL, "authentik" },
+    { NULL, NULL, NULL }
+};
+
+
+static ngx_event_t  ngx_http_auth_bearer_keys_timer;
+
+
+/*
+ * The auth_jwt_issuer parameters of OIDC issuers (and user_prefix=, which
+ * any issuer may have): NGX_OK when taken, NGX_DECLINED when not ours.
+ */
+
+ngx_int_t
+ngx_http_auth_bearer_keys_param(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *param)
+{
+    time_t     t, *tp;
+    ngx_str_t  v;
+
+    if (param->len > 10 && ngx_strncmp(param->data, "discovery=", 10) == 0) {
+        issuer->discovery.data = param->data + 10;
+        issuer->discovery.len = param->len - 10;
+        return NGX_OK;
+    }
+
+    if (param->len > 9 && ngx_strncmp(param->data, "jwks_uri=", 9) == 0) {
+        issuer->jwks_uri.data = param->data + 9;
+        issuer->jwks_uri.len = param->len - 9;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "user_prefix=", 12) == 0) {
+        issuer->user_prefix.data = param->data + 12;
+        issuer->user_prefix.len = param->len - 12;
+        return NGX_OK;
+    }
+
+    if (param->len == 13 && ngx_strcmp(param->data, "insecure_http") == 0) {
+        issuer->insecure_http = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(param->data, "refresh=", 8) == 0) {
+        v.data = param->data + 8;
+        v.len = param->len - 8;
+        tp = &issuer->refresh;
+
+    } else if (ngx_strncmp(param->data, "max_stale=", 10) == 0) {
+        v.data = param->data + 10;
+        v.len = param->len - 10;
+        tp = &issuer->max_stale;
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    t = ngx_parse_time(&v, 1);
+
+    if (t == (time_t) NGX_ERROR || t < 1 || t > 366 * 86400) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": invalid \"%V\"; use "
+                           "a time from 1s to 366d, e.g. refresh=10m "
+                           "max_stale=24h", &issuer->iss, param);
+        return NGX_ERROR;
+    }
+
+    *tp = t;
+
+    return NGX_OK;
+}
+
+
+/* an issuer with secret= or key_file= takes none of the OIDC parameters */
+
+char *
+ngx_http_auth_bearer_keys_static(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer)
+{
+    if (issuer->discovery.len || issuer->jwks_uri.len || issuer->refresh
+        || issuer->max_stale || issuer->insecure_http)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": discovery=, "
+                           "jwks_uri=, refresh=, max_stale= and "
+                           "insecure_http are for OIDC issuers, which have "
+                           "neither secret= nor key_file=; remove them",
+                           &issuer->iss);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * auth_jwt_issuer env:NAME [parameters]: NAME holds a comma-separated list
+ * of issuers (KALAMDB_JWT_TRUSTED_ISSUERS), each declared with the same
+ * parameters.  Issuers declared before on their own are skipped.
+ */
+
+char *
+ngx_http_auth_bearer_keys_env(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_auth_bearer_main_conf_t *amcf = conf;
+
+    char                           *rv;
+    u_char                         *p, *last, *start, *end;
+    ngx_str_t                      *value, name, item;
+    ngx_uint_t                      i, n, dup;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+
+    value = cf->args->elts;
+    name = value[1];
+
+    /* cf strings are NUL-terminated */
+
+    p = (name.len > 4) ? (u_char *) getenv((char *) name.data + 4) : NULL;
+
+    if (p == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": the environment "
+                           "variable is not set; export it (a comma-"
+                           "separated list of issuers) before starting "
+                           "nginx", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    last = p + ngx_strlen(p);
+    n = 0;
+
+    while (p < last) {
+        start = p;
+
+        p = ngx_strlchr(p, last, ',');
+        if (p == NULL) {
+            p = last;
+        }
+
+        end = p++;
+
+        while (start < end && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+
+        if (start == end) {
+            continue;
+        }
+
+        item.len = end - start;
+
+        if (item.len > 4 && ngx_strncmp(start, "env:", 4) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"auth_jwt_issuer\" \"%V\": the list names "
+                               "another variable", &name);
+            return NGX_CONF_ERROR;
+        }
+
+        issuer = amcf->issuers.elts;
+        dup = 0;
+
+        for (i = 0; i < amcf->issuers.nelts; i++) {
+            if (issuer[i].iss.len == item.len
+                && ngx_memcmp(issuer[i].iss.data, start, item.len) == 0)
+            {
+                dup = 1;
+                break;
+            }
+        }
+
+        if (dup) {
+            continue;
+        }
+
+        item.data = ngx_pnalloc(cf->pool, item.len + 1);
+        if (item.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(item.data, start, item.len);
+        item.data[item.len] = '\0';
+
+        value[1] = item;
+
+        rv = cmd->set(cf, cmd, conf);
+
+        value[1] = name;
+
+        if (rv != NGX_CONF_OK) {
+            return rv;
+        }
+
+        n++;
+    }
+
+    if (n == 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": no new issuer in "
+                           "the list", &name);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * An issuer with neither secret= nor key_file=: keys come from its JWKS,
+ * found by OIDC discovery unless jwks_uri= names it.
+ */
+
+char *
+ngx_http_auth_bearer_keys_issuer(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer)
+{
+    u_char                            *p;
+    size_t                             len;
+    ngx_str_t                         *iss;
+    ngx_http_auth_bearer_oidc_t       *oidc;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    iss = &issuer->iss;
+
+    if (issuer->discovery.len && issuer->jwks_uri.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": discovery= and "
+                           "jwks_uri= are exclusive", iss);
+        return NGX_CONF_ERROR;
+    }
+
+    if (issuer->discovery.len == 0 && issuer->jwks_uri.len == 0) {
+
+        if (!(iss->len > 8
+              && (ngx_strncasecmp(iss->data, (u_char *) "https://", 8) == 0
+                  || ngx_strncasecmp(iss->data, (u_char *) "http://", 7)
+                     == 0)))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"auth_jwt_issuer\" \"%V\" has no key "
+                               "source: add secret=env:NAME, "
+                               "secret=file:PATH or key_file=PATH, or, for "
+                               "an OIDC issuer, use its https:// issuer URL "
+                               "or discovery=URL or jwks_uri=URL", iss);
+            return NGX_CONF_ERROR;
+        }
+
+        /* OpenID Connect Discovery 1.0, section 4 */
+
+        len = iss->len;
+
+        if (iss->data[len - 1] == '/') {
+            len--;
+        }
+
+        p = ngx_pnalloc(cf->pool,
+                        len + sizeof("/.well-known/openid-configuration"));
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        issuer->discovery.data = p;
+
+        p = ngx_cpymem(p, iss->data, len);
+        p = ngx_cpymem(p, "/.well-known/openid-configuration",
+                       sizeof("/.well-known/openid-configuration"));
+
+        issuer->discovery.len = p - issuer->discovery.data - 1;
+    }
+
+    if (issuer->jwks_uri.len) {
+        if (ngx_http_auth_bearer_keys_url(cf, issuer, &issuer->jwks_uri,
+                                          "jwks_uri")
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+    } else if (ngx_http_auth_bearer_keys_url(cf, issuer, &issuer->discovery,
+                                             "discovery URL")
+               != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    /* their keys are public: a shared secret never verifies their tokens */
+
+    if (issuer->algs == 0) {
+        issuer->algs = JWT_ALG_BIT(JWT_ALG_RS256);
+    }
+
+    if (issuer->algs & JWT_ALGS_HS) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": HS256, HS384 and "
+                           "HS512 are never allowed for an OIDC issuer; "
+                           "use e.g. algorithms=RS256,ES256", iss);
+        return NGX_CONF_ERROR;
+    }
+
+    if (issuer->refresh == 0) {
+        issuer->refresh = NGX_HTTP_AUTH_BEARER_REFRESH;
+    }
+
+    if (issuer->max_stale == 0) {
+        issuer->max_stale = NGX_HTTP_AUTH_BEARER_MAX_STALE;
+    }
+
+    if (ngx_http_auth_bearer_keys_provider(cf, issuer) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (issuer->user_prefix.data == NULL) {
+        p = ngx_pnalloc(cf->pool, sizeof("oidc::") - 1 + issuer->provider.len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        issuer->user_prefix.data = p;
+        issuer->user_prefix.len = ngx_sprintf(p, "oidc:%V:", &issuer->provider)
+                                  - p;
+    }
+
+    oidc = ngx_pcalloc(cf->pool, sizeof(ngx_http_auth_bearer_oidc_t));
+    if (oidc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    oidc->lease = ngx_pcalloc(cf->pool, sizeof(ngx_http_auth_bearer_lease_t));
+    if (oidc->lease == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_auth_bearer_module);
+
+    oidc->issuer = issuer;
+    oidc->amcf = amcf;
+    oidc->log = cf->cycle->log;
+
+    jwt_keyset_init(&oidc->keys);
+
+    issuer->oidc = oidc;
+    issuer->kind = NGX_HTTP_AUTH_BEARER_OIDC;
+
+    amcf->noidc++;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_auth_bearer_keys_url(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *url, const char *what)
+{
+    size_t   skip;
+    u_char  *p, *last;
+
+    if (url->len >= NGX_HTTP_AUTH_BEARER_URI_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": the %s is longer "
+                           "than %d bytes", &issuer->iss, what,
+                           NGX_HTTP_AUTH_BEARER_URI_MAX - 1);
+        return NGX_CONF_ERROR;
+    }
+
+    last = url->data + url->len;
+
+    for (p = url->data; p < last; p++) {
+        if (*p <= ' ' || *p == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"auth_jwt_issuer\" \"%V\": the %s \"%V\" "
+                               "contains white space or a control character",
+                               &issuer->iss, what, url);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (url->len > 8
+        && ngx_strncasecmp(url->data, (u_char *) "https://", 8) == 0)
+    {
+        skip = 8;
+
+    } else if (url->len > 7
+               && ngx_strncasecmp(url->data, (u_char *) "http://", 7) == 0)
+    {
+        if (!issuer->insecure_http) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"auth_jwt_issuer\" \"%V\": the %s \"%V\" "
+                               "is plain http; use https, or add "
+                               "insecure_http (tests and labs only)",
+                               &issuer->iss, what, url);
+            return NGX_CONF_ERROR;
+        }
+
+        skip = 7;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": the %s \"%V\" is "
+                           "not an https:// URL", &issuer->iss, what, url);
+        return NGX_CONF_ERROR;
+    }
+
+    if (url->data[skip] == '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": the %s \"%V\" has "
+                           "no host", &issuer->iss, what, url);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The provider's short code from the issuer; for an issuer no rule knows,
+ * the first 3 hex digits of SHA-256 over the raw iss.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_keys_provider(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer)
+{
+    u_char                           *p, *last;
+    ngx_str_t                         host;
+    unsigned int                      n;
+    ngx_http_auth_bearer_provider_t  *pr;
+    u_char                            md[EVP_MAX_MD_SIZE];
+    u_char                            hex[EVP_MAX_MD_SIZE * 2];
+
+    p = issuer->iss.data;
+    last = p + issuer->iss.len;
+
+    ngx_str_null(&host);
+
+    p = ngx_strlcasestrn(p, last, (u_char *) "://", 3 - 1);
+
+    if (p) {
+        host.data = p + 3;
+
+        for (p = host.data; p < last && *p != '/' && *p != ':'; p++) {
+            /* void */
+        }
+
+        host.len = p - host.data;
+    }
+
+    for (pr = ngx_http_auth_bearer_providers; pr->code; pr++) {
+
+        if (pr->host && !ngx_http_auth_bearer_keys_host_is(&host, pr->host)) {
+            continue;
+        }
+
+        if (pr->part
+            && ngx_strlcasestrn(issuer->iss.data, last, (u_char *) pr->part,
+                                ngx_strlen(pr->part) - 1)
+               == NULL)
+        {
+            continue;
+        }
+
+        issuer->provider.data = (u_char *) pr->code;
+        issuer->provider.len = 3;
+
+        return NGX_OK;
+    }
+
+    if (EVP_Digest(issuer->iss.data, issuer->iss.len, md, &n, EVP_sha256(),
+                   NULL)
+        != 1)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": SHA-256 failed",
+                           &issuer->iss);
+        return NGX_ERROR;
+    }
+
+    ngx_hex_dump(hex, md, 2);
+
+    issuer->provider.data = ngx_pnalloc(cf->pool, 3);
+    if (issuer->provider.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(issuer->provider.data, hex, 3);
+    issuer->provider.len = 3;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_auth_bearer_keys_host_is(ngx_str_t *host, const char *domain)
+{
+    size_t   len;
+    u_char  *p;
+
+    len = ngx_strlen(domain);
+
+    if (host->len < len) {
+        return 0;
+    }
+
+    p = host->data + host->len - len;
+
+    if (ngx_strncasecmp(p, (u_char *) domain, len) != 0) {
+        return 0;
+    }
+
+    return host->len == len || p[-1] == '.';
+}
+
+
+char *
+ngx_http_auth_bearer_keys_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_auth_bearer_main_conf_t *amcf = conf;
+
+    ngx_uint_t                      i;
+    ngx_file_info_t                 fi;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+
+    ngx_conf_init_msec_value(amcf->fetch_timeout,
+                             NGX_HTTP_AUTH_BEARER_FETCH_TIMEOUT);
+
+    /* the issuers array may have moved while it grew */
+
+    issuer = amcf->issuers.elts;
+
+    for (i = 0; i < amcf->issuers.nelts; i++) {
+        if (issuer[i].kind == NGX_HTTP_AUTH_BEARER_OIDC) {
+            issuer[i].oidc->issuer = &issuer[i];
+        }
+    }
+
+    if (amcf->ca_file.len) {
+        if (ngx_conf_full_name(cf->cycle, &amcf->ca_file, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_file_info(amcf->ca_file.data, &fi) == NGX_FILE_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "\"auth_jwt_ca_file\": cannot read \"%V\"; "
+                               "give a PEM file of the CAs that sign your "
+                               "identity provider's certificate",
+                               &amcf->ca_file);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (ngx_http_auth_bearer_shm_implicit(cf, amcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_auth_bearer_keys_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                         i;
+    ngx_event_t                       *ev;
+    ngx_http_auth_bearer_issuer_t     *issuer;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_auth_bearer_module);
+
+    if (amcf == NULL || amcf->noidc == 0) {
+        return NGX_OK;
+    }
+
+    /* keys that survived a reload serve the first request at once */
+
+    issuer = amcf->issuers.elts;
+
+    for (i = 0; i < amcf->issuers.nelts; i++) {
+        if (issuer[i].kind == NGX_HTTP_AUTH_BEARER_OIDC) {
+            issuer[i].oidc->log = cycle->log;
+            ngx_http_auth_bearer_keys_sync(issuer[i].oidc);
+        }
+    }
+
+    /* without libcurl the worker serves with what the zone has */
+
+    if (ngx_http_auth_bearer_fetch_init(cycle) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    ev = &ngx_http_auth_bearer_keys_timer;
+
+    ev->handler = ngx_http_auth_bearer_keys_tick;
+    ev->data = amcf;
+    ev->log = cycle->log;
+    ev->cancelable = 1;
+
+    /* the first tick prefetches what is due */
+
+    ngx_add_timer(ev, 0);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_auth_bearer_keys_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                         i;
+    ngx_http_auth_bearer_oidc_t       *oidc;
+    ngx_http_auth_bearer_issuer_t     *issuer;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    if (ngx_http_auth_bearer_keys_timer.timer_set) {
+        ngx_del_timer(&ngx_http_auth_bearer_keys_timer);
+    }
+
+    if (ngx_http_auth_bearer_keys_timer.posted) {
+        ngx_delete_posted_event(&ngx_http_auth_bearer_keys_timer);
+    }
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_auth_bearer_module);
+
+    if (amcf == NULL || amcf->noidc == 0) {
+        return;
+    }
+
+    issuer = amcf->issuers.elts;
+
+    for (i = 0; i < amcf->issuers.nelts; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        oidc = issuer[i].oidc;
+
+        if (oidc->fetch) {
+            ngx_http_auth_bearer_fetch_free(oidc->fetch);
+            oidc->fetch = NULL;
+
+            /* another worker need not wait for the lease to expire */
+
+            if (oidc->slot) {
+                ngx_http_auth_bearer_shm_release(oidc->zone, oidc->slot);
+            }
+        }
+
+        jwt_keyset_free(&oidc->keys);
+    }
+
+    ngx_http_auth_bearer_fetch_cleanup(cycle);
+}
+
+
+static void
+ngx_http_auth_bearer_keys_tick(ngx_event_t *ev)
+{
+    time_t                             now;
+    ngx_uint_t                         i;
+    ngx_http_auth_bearer_oidc_t       *oidc;
+    ngx_http_auth_bearer_issuer_t     *issuer;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    amcf = ev->data;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    now = ngx_time();
+
+    issuer = amcf->issuers.elts;
+
+    for (i = 0; i < amcf->issuers.nelts; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        oidc = issuer[i].oidc;
+
+        if (oidc->slot == NULL) {
+            continue;
+        }
+
+        ngx_http_auth_bearer_keys_sync(oidc);
+
+        if (oidc->fetch == NULL
+            && ngx_http_auth_bearer_shm_due(oidc->slot, now))
+        {
+            ngx_http_auth_bearer_keys_refresh(oidc);
+        }
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_AUTH_BEARER_TICK);
+}
+
+
+static void
+ngx_http_auth_bearer_keys_refresh(ngx_http_auth_bearer_oidc_t *oidc)
+{
+    time_t                          deadline;
+    ngx_http_auth_bearer_lease_t   *lease;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+
+    issuer = oidc->issuer;
+    lease = oidc->lease;
+
+    /* long enough for discovery and the JWKS, each bounded by timeout */
+
+    deadline = ngx_time() + 2 * (time_t) (oidc->amcf->fetch_timeout / 1000)
+               + 5;
+
+    if (ngx_http_auth_bearer_shm_lease(oidc->zone, oidc->slot, deadline,
+                                       lease)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (issuer->jwks_uri.len) {
+        if (lease->jwks_uri_len != issuer->jwks_uri.len
+            || ngx_memcmp(lease->jwks_uri, issuer->jwks_uri.data,
+                          issuer->jwks_uri.len)
+               != 0)
+        {
+            lease->etag_len = 0;
+        }
+
+        ngx_memcpy(lease->jwks_uri, issuer->jwks_uri.data,
+                   issuer->jwks_uri.len);
+        lease->jwks_uri[issuer->jwks_uri.len] = '\0';
+        lease->jwks_uri_len = issuer->jwks_uri.len;
+        lease->discover = 0;
+    }
+
+    lease->etag[lease->etag_len] = '\0';
+
+    if (lease->discover) {
+        (void) ngx_http_auth_bearer_keys_fetch(oidc,
+                                               NGX_HTTP_AUTH_BEARER_DISCOVERY,
+                                               issuer->discovery.data, NULL);
+        return;
+    }
+
+    (void) ngx_http_auth_bearer_keys_fetch(oidc, NGX_HTTP_AUTH_BEARER_JWKS,
+                                           lease->jwks_uri,
+                                           lease->etag_len ? lease->etag
+                                                           : NULL);
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_keys_fetch(ngx_http_auth_bearer_oidc_t *oidc,
+    ngx_uint_t stage, u_char *url, u_char *etag)
+{
+    ngx_http_auth_bearer_fetch_t      *f;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    amcf = oidc->amcf;
+
+    f = ngx_http_auth_bearer_fetch_create(oidc->log);
+    if (f == NULL) {
+        ngx_http_auth_bearer_keys_failed(oidc, "out of memory");
+        return NGX_ERROR;
+    }
+
+    f->url = url;
+    f->etag = etag;
+    f->ca_file = amcf->ca_file.len ? amcf->ca_file.data : NULL;
+    f->insecure_http = oidc->issuer->insecure_http;
+    f->timeout = amcf->fetch_timeout;
+    f->handler = ngx_http_auth_bearer_keys_fetched;
+    f->data = oidc;
+
+    if (ngx_http_auth_bearer_fetch_start(f) != NGX_OK) {
+        ngx_http_auth_bearer_fetch_free(f);
+        ngx_http_auth_bearer_keys_failed(oidc, "cannot start a fetch of "
+                                         "\"%s\"", url);
+        return NGX_ERROR;
+    }
+
+    oidc->fetch = f;
+    oidc->stage = stage;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_auth_bearer_keys_fetched(ngx_http_auth_bearer_fetch_t *f)
+{
+    ngx_http_auth_bearer_oidc_t *oidc = f->data;
+
+    u_char      *etag;
+    const char  *reason;
+
+    oidc->fetch = NULL;
+
+    if (f->error) {
+        ngx_http_auth_bearer_keys_failed(oidc, "%s \"%s\": %s",
+                                         oidc->stage
+                                         == NGX_HTTP_AUTH_BEARER_DISCOVERY
+                                         ? "discovery" : "JWKS",
+                                         f->url, f->error);
+        ngx_http_auth_bearer_fetch_free(f);
+        return;
+    }
+
+    if (oidc->stage == NGX_HTTP_AUTH_BEARER_JWKS) {
+        ngx_http_auth_bearer_keys_publish(oidc, f);
+        ngx_http_auth_bearer_fetch_free(f);
+        return;
+    }
+
+    reason = ngx_http_auth_bearer_keys_discovered(oidc, f);
+
+    if (reason) {
+        ngx_http_auth_bearer_keys_failed(oidc, "discovery \"%s\": %s",
+                                         f->url, reason);
+        ngx_http_auth_bearer_fetch_free(f);
+        return;
+    }
+
+    ngx_http_auth_bearer_fetch_free(f);
+
+    etag = oidc->lease->etag_len ? oidc->lease->etag : NULL;
+
+    (void) ngx_http_auth_bearer_keys_fetch(oidc, NGX_HTTP_AUTH_BEARER_JWKS,
+                                           oidc->lease->jwks_uri, etag);
+}
+
+
+/* the discovery document: its issuer must be ours byte for byte */
+
+static const char *
+ngx_http_auth_bearer_keys_discovered(ngx_http_auth_bearer_oidc_t *oidc,
+    ngx_http_auth_bearer_fetch_t *f)
+{
+    u_char                         *p, *last;
+    size_t                          len;
+    json_t                         *root, *iss, *uri;
+    const char                     *reason;
+    json_error_t                    err;
+    ngx_http_auth_bearer_lease_t   *lease;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+
+    issuer = oidc->issuer;
+    lease = oidc->lease;
+
+    root = json_loadb((const char *) f->body, f->len, JSON_REJECT_DUPLICATES,
+                      &err);
+    if (root == NULL) {
+        return "not valid JSON";
+    }
+
+    reason = NULL;
+
+    if (!json_is_object(root)) {
+        reason = "not a JSON object";
+        goto done;
+    }
+
+    iss = json_object_get(root, "issuer");
+
+    if (!json_is_string(iss)) {
+        reason = "no \"issuer\" string";
+        goto done;
+    }
+
+    if (json_string_length(iss) != issuer->iss.len
+        || ngx_memcmp(json_string_value(iss), issuer->iss.data,
+                      issuer->iss.len)
+           != 0)
+    {
+        reason = "its \"issuer\" is not the configured issuer";
+        goto done;
+    }
+
+    uri = json_object_get(root, "jwks_uri");
+
+    if (!json_is_string(uri) || json_string_length(uri) == 0) {
+        reason = "no \"jwks_uri\" string";
+        goto done;
+    }
+
+    len = json_string_length(uri);
+
+    if (len >= NGX_HTTP_AUTH_BEARER_URI_MAX) {
+        reason = "\"jwks_uri\" is too long";
+        goto done;
+    }
+
+    p = (u_char *) json_string_value(uri);
+    last = p + len;
+
+    if (!(len > 8 && ngx_strncasecmp(p, (u_char *) "https://", 8) == 0)
+        && !(issuer->insecure_http && len > 7
+             && ngx_strncasecmp(p, (u_char *) "http://", 7) == 0))
+    {
+        reason = issuer->insecure_http ? "\"jwks_uri\" is not http(s)"
+                                       : "\"jwks_uri\" is not https";
+        goto done;
+    }
+
+    for ( /* void */ ; p < last; p++) {
+        if (*p <= ' ' || *p == 0x7f) {
+            reason = "\"jwks_uri\" has white space or a control character";
+            goto done;
+        }
+    }
+
+    p = (u_char *) json_string_value(uri);
+
+    /* a new jwks_uri makes the old ETag meaningless */
+
+    if (len != lease->jwks_uri_len
+        || ngx_memcmp(p, lease->jwks_uri, len) != 0)
+    {
+        lease->etag_len = 0;
+    }
+
+    ngx_memcpy(lease->jwks_uri, p, len);
+    lease->jwks_uri[len] = '\0';
+    lease->jwks_uri_len = len;
+
+done:
+
+    json_decref(root);
+
+    return reason;
+}
+
+
+/*
+ * A JWKS response: validated with flags 0 (a remote set never contributes
+ * oct keys), stored in the zone, and this worker's keys replaced at once.
+ */
+
+static void
+ngx_http_auth_bearer_keys_publish(ngx_http_auth_bearer_oidc_t *oidc,
+    ngx_http_auth_bearer_fetch_t *f)
+{
+    time_t                          ttl, refresh;
+    jwt_rc_t                        rc;
+    ngx_int_t                       n;
+    const char                     *reason;
+    jwt_keyset_t                    ks;
+    ngx_atomic_uint_t               gen;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+    ngx_http_auth_bearer_result_t   res;
+
+    issuer = oidc->issuer;
+
+    ngx_memzero(&res, sizeof(ngx_http_auth_bearer_result_t));
+
+    jwt_keyset_init(&ks);
+
+    if (f->status != 304) {
+        reason = "unknown";
+
+        rc = jwt_keyset_add_jwks(&ks, f->body, f->len, 0,
+                                 ngx_http_auth_bearer_keys_skipped, oidc,
+                                 &reason);
+        if (rc != JWT_OK) {
+            jwt_keyset_free(&ks);
+            ngx_http_auth_bearer_keys_failed(oidc, "JWKS \"%s\": %s",
+                                             f->url, reason);
+            return;
+        }
+
+        res.jwks.data = f->body;
+        res.jwks.len = f->len;
+    }
+
+    /* Cache-Control: max-age, within [refresh/4, refresh] */
+
+    refresh = issuer->refresh;
+    ttl = refresh;
+
+    if (f->max_age >= 0) {
+        ttl = ngx_max(f->max_age, refresh / 4);
+        ttl = ngx_min(ttl, refresh);
+    }
+
+    res.ttl = ngx_max(ttl, 1);
+
+    res.jwks_uri.data = oidc->lease->jwks_uri;
+    res.jwks_uri.len = oidc->lease->jwks_uri_len;
+
+    res.etag.data = f->etag_out;
+    res.etag.len = f->etag_len;
+
+    gen = 0;
+
+    n = ngx_http_auth_bearer_shm_publish(oidc->zone, oidc->slot, &res, &gen,
+                                         oidc->log);
+
+    if (n == NGX_ERROR) {
+        jwt_keyset_free(&ks);
+        ngx_http_auth_bearer_keys_failed(oidc, "no room in the zone");
+        return;
+    }
+
+    if (n == NGX_DECLINED) {
+        jwt_keyset_free(&ks);
+        ngx_log_error(NGX_LOG_INFO, oidc->log, 0,
+                      "auth_jwt: keys of \"%V\" fetched after the lease "
+                      "was lost; dropped", &issuer->iss);
+        return;
+    }
+
+    if (f->status != 304 && gen != oidc->generation) {
+        jwt_keyset_free(&oidc->keys);
+        oidc->keys = ks;
+        oidc->generation = gen;
+
+        ngx_log_error(NGX_LOG_INFO, oidc->log, 0,
+                      "auth_jwt: keys of \"%V\" from \"%s\": %uz keys, "
+                      "generation %uA, next refresh in %T s",
+                      &issuer->iss, f->url, oidc->keys.nkeys, gen, res.ttl);
+        return;
+    }
+
+    jwt_keyset_free(&ks);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, oidc->log, 0,
+                   "auth_jwt: keys of \"%V\" unchanged (HTTP %l), next "
+                   "refresh in %T s", &issuer->iss, f->status, res.ttl);
+}
+
+
+static void
+ngx_http_auth_bearer_keys_failed(ngx_http_auth_bearer_oidc_t *oidc,
+    const char *fmt, ...)
+{
+    u_char                         *p;
+    time_t                          next, cap;
+    va_list                         args;
+    ngx_uint_t                      failures, level;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+    u_char                          buf[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
+
+    issuer = oidc->issuer;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    cap = ngx_min(issuer->refresh, 300);
+
+    next = ngx_http_auth_bearer_shm_fail(oidc->zone, oidc->slot, buf,
+                                         p - buf, cap, &failures);
+
+    /* with keys to fall back on, a failed refresh is only a warning */
+
+    level = oidc->slot->jwks.len ? NGX_LOG_WARN : NGX_LOG_ERR;
+
+    ngx_log_error(level, oidc->log, 0,
+                  "auth_jwt: refreshing the keys of \"%V\" failed "
+                  "(%ui in a row): %*s; %s; next attempt in %T s",
+                  &issuer->iss, failures, p - buf, buf,
+                  level == NGX_LOG_WARN ? "the last good keys stay in use"
+                                        : "no keys yet, tokens get 503",
+                  next - ngx_time());
+}
+
+
+static void
+ngx_http_auth_bearer_keys_skipped(void *data, size_t index, jwt_str_t kid,
+    const char *reason)
+{
+    ngx_http_auth_bearer_oidc_t *oidc = data;
+
+    ngx_str_t  k;
+
+    k.data = (u_char *) kid.data;
+    k.len = ngx_min(kid.len, 128);
+
+    ngx_log_error(NGX_LOG_INFO, oidc->log, 0,
+                  "auth_jwt: JWKS of \"%V\": key #%uz (kid \"%V\") "
+                  "skipped: %s", &oidc->issuer->iss, index, &k, reason);
+}
+
+
+/*
+ * This worker's keys against the slot's generation: one atomic read when
+ * nothing changed; otherwise the zone's bytes are copied and parsed.
+ */
+
+void
+ngx_http_auth_bearer_keys_sync(ngx_http_auth_bearer_oidc_t *oidc)
+{
+    jwt_rc_t           rc;
+    ngx_str_t          jwks;
+    const char        *reason;
+    jwt_keyset_t       ks;
+    ngx_atomic_uint_t  gen;
+
+    if (oidc->slot == NULL || oidc->slot->generation == oidc->generation) {
+        return;
+    }
+
+    if (ngx_http_auth_bearer_shm_jwks(oidc->zone, oidc->slot, &jwks, &gen,
+                                      oidc->log)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    jwt_keyset_init(&ks);
+
+    if (jwks.data) {
+        reason = "unknown";
+
+        rc = jwt_keyset_add_jwks(&ks, jwks.data, jwks.len, 0, NULL, NULL,
+                                 &reason);
+
+        ngx_free(jwks.data);
+
+        if (rc != JWT_OK) {
+            jwt_keyset_free(&ks);
+
+            ngx_log_error(NGX_LOG_ERR, oidc->log, 0,
+                          "auth_jwt: the shared keys of \"%V\" do not load: "
+                          "%s", &oidc->issuer->iss, reason);
+
+            oidc->generation = gen;
+            return;
+        }
+    }
+
+    jwt_keyset_free(&oidc->keys);
+
+    oidc->keys = ks;
+    oidc->generation = gen;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, oidc->log, 0,
+                   "auth_jwt: keys of \"%V\" now generation %uA, %uz keys",
+                   &oidc->issuer->iss, gen, ks.nkeys);
+}
+
+
+/*
+ * What a verdict of the token cache depends on: the keys this worker
+ * verifies with, and whether they may be used at all.
+ */
+
+ngx_uint_t
+ngx_http_auth_bearer_keys_generation(ngx_http_auth_bearer_oidc_t *oidc)
+{
+    ngx_http_auth_bearer_slot_t  *slot;
+
+    slot = oidc->slot;
+
+    if (slot == NULL) {
+        return (ngx_uint_t) -1;
+    }
+
+    if (slot->generation != oidc->generation) {
+        ngx_http_auth_bearer_keys_sync(oidc);
+    }
+
+    if (oidc->keys.nkeys == 0
+        || ngx_time() - (time_t) slot->fetched > oidc->issuer->max_stale)
+    {
+        return (ngx_uint_t) -1;
+    }
+
+    return oidc->generation;
+}
+
+
+/* user_prefix and the user claim: "oidc:fbs:<sub>" */
+
+ngx_int_t
+ngx_http_auth_bearer_keys_user(ngx_pool_t *pool,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *user)
+{
+    u_char  *p;
+
+    if (issuer->user_prefix.len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, issuer->user_prefix.len + user->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    user->len = ngx_cpymem(ngx_cpymem(p, issuer->user_prefix.data,
+                                      issuer->user_prefix.len),
+                           user->data, user->len)
+                - p;
+    user->data = p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The keys for a request; NULL when there are none usable (never fetched,
+ * or older than max_stale), with the seconds to suggest in Retry-After.
+ */
+
+jwt_keyset_t *
+ngx_http_auth_bearer_keys_get(ngx_http_auth_bearer_oidc_t *oidc,
+    time_t *retry)
+{
+    time_t                        now, next;
+    ngx_http_auth_bearer_slot_t  *slot;
+
+    slot = oidc->slot;
+    now = ngx_time();
+
+    if (slot) {
+        if (slot->generation != oidc->generation) {
+            ngx_http_auth_bearer_keys_sync(oidc);
+        }
+
+        if (oidc->keys.nkeys
+            && now - (time_t) slot->fetched <= oidc->issuer->max_stale)
+        {
+            return &oidc->keys;
+        }
+    }
+
+    next = slot ? (time_t) slot->next : 0;
+
+    *retry = (next > now) ? ngx_min(next - now, 300) : 1;
+
+    return NULL;
+}
+
+
+/*
+ * No usable keys for a request.  Its first attempt waits (NGX_AGAIN) when
+ * a fetch runs or is due; otherwise the request is refused with 503.
+ */
+
+ngx_int_t
+ngx_http_auth_bearer_keys_missing(ngx_http_auth_bearer_oidc_t *oidc,
+    ngx_uint_t first)
+{
+    if (first && ngx_http_auth_bearer_keys_pending(oidc)) {
+        return NGX_AGAIN;
+    }
+
+    if (oidc->slot) {
+        ngx_http_auth_bearer_shm_count(oidc->slot,
+                                       NGX_HTTP_AUTH_BEARER_N_UNAVAILABLE);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * A kid the issuer's set does not have: maybe the keys rotated, so a
+ * refresh is asked for, and the request's first attempt waits for it
+ * (NGX_AGAIN).  NGX_DECLINED: refuse as usual.
+ */
+
+ngx_int_t
+ngx_http_auth_bearer_keys_unknown_kid(ngx_http_auth_bearer_oidc_t *oidc,
+    jwt_str_t *kid, ngx_uint_t first, ngx_log_t *log)
+{
+    size_t      i;
+    ngx_str_t   k;
+    jwt_key_t  *key;
+
+    if (oidc->slot == NULL || kid->data == NULL) {
+        return NGX_DECLINED;
+    }
+
+    key = oidc->keys.keys;
+
+    for (i = 0; i < oidc->keys.nkeys; i++) {
+        if (key[i].kid_len == kid->len
+            && ngx_memcmp(key[i].kid, kid->data, kid->len) == 0)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (ngx_http_auth_bearer_shm_want(oidc->slot, ngx_time(),
+                                      NGX_HTTP_AUTH_BEARER_COOLDOWN))
+    {
+        k.data = (u_char *) kid->data;
+        k.len = ngx_min(kid->len, 64);
+
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "auth_jwt: unknown kid \"%V\" for \"%V\": keys "
+                      "refresh wanted", &k, &oidc->issuer->iss);
+
+        /* this worker looks at once; the others on their next tick */
+
+        if (ngx_http_auth_bearer_keys_timer.handler) {
+            ngx_post_event(&ngx_http_auth_bearer_keys_timer,
+                           &ngx_posted_events);
+        }
+    }
+
+    if (first && ngx_http_auth_bearer_keys_pending(oidc)) {
+        return NGX_AGAIN;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* a fetch of the issuer's keys runs now or starts within a tick */
+
+static ngx_uint_t
+ngx_http_auth_bearer_keys_pending(ngx_http_auth_bearer_oidc_t *oidc)
+{
+    time_t                        now, lease;
+    ngx_http_auth_bearer_slot_t  *slot;
+
+    slot = oidc->slot;
+
+    if (slot == NULL) {
+        return 0;
+    }
+
+    now = ngx_time();
+    lease = (time_t) slot->lease;
+
+    if (lease && lease >= now) {
+        return 1;
+    }
+
+    return ngx_http_auth_bearer_shm_due(slot, now);
+}
+
+
+/* changes whenever a fetch of the issuer's keys ends, in any worker */
+
+ngx_uint_t
+ngx_http_auth_bearer_keys_mark(ngx_http_auth_bearer_oidc_t *oidc)
+{
+    ngx_http_auth_bearer_slot_t  *slot;
+
+    slot = oidc->slot;
+
+    if (slot == NULL) {
+        return 0;
+    }
+
+    return slot->counters[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]
+           + slot->counters[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED];
+}
+
+
+void
+ngx_http_auth_bearer_keys_count(ngx_http_auth_bearer_oidc_t *oidc,
+    jwt_rc_t rc)
+{
+    ngx_uint_t  n;
+
+    if (oidc == NULL || oidc->slot == NULL) {
+        return;
+    }
+
+    switch (rc) {
+
+    case JWT_OK:
+        n = NGX_HTTP_AUTH_BEARER_N_ACCEPTED;
+        break;
+
+    case JWT_ERR_EXPIRED:
+        n = NGX_HTTP_AUTH_BEARER_N_EXPIRED;
+        break;
+
+    case JWT_ERR_SIGNATURE:
+        n = NGX_HTTP_AUTH_BEARER_N_SIGNATURE;
+        break;
+
+    case JWT_ERR_NO_KEY:
+        n = NGX_HTTP_AUTH_BEARER_N_KEY;
+        break;
+
+    case JWT_ERR_NOT_YET_VALID:
+    case JWT_ERR_CLAIMS:
+    case JWT_ERR_AUDIENCE:
+    case JWT_ERR_TOKEN_TYPE:
+        n = NGX_HTTP_AUTH_BEARER_N_CLAIMS;
+        break;
+
+    default:
+        n = NGX_HTTP_AUTH_BEARER_N_TOKEN;
+    }
+
+    ngx_http_auth_bearer_shm_count(oidc->slot, n);
+}

@@ -1,0 +1,573 @@
+
+/*
+ * Copyright (C) ngx_http_auth_bearer authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_auth_bearer_keys.h"
+
+
+/*
+ * auth_jwt_status: the OIDC issuers' key caches and counters, as JSON or,
+ * with ?format=prometheus, in the Prometheus text format.  Counters are
+ * the zone's, so every worker answers the same.
+ */
+
+
+typedef struct {
+    const char                     *name;
+    ngx_uint_t                      counter;
+} ngx_http_auth_bearer_status_counter_t;
+
+
+static ngx_int_t ngx_http_auth_bearer_status_handler(ngx_http_request_t *r);
+static const char *ngx_http_auth_bearer_status_state(
+    ngx_http_auth_bearer_oidc_t *oidc, ngx_http_auth_bearer_snapshot_t *snap,
+    time_t now);
+static ngx_int_t ngx_http_auth_bearer_status_json(ngx_http_request_t *r,
+    ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out);
+static json_t *ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
+    ngx_http_auth_bearer_oidc_t *oidc, time_t now);
+static ngx_int_t ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
+    ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out);
+static u_char *ngx_http_auth_bearer_status_label(u_char *p, ngx_str_t *s);
+static json_t *ngx_http_auth_bearer_status_string(ngx_str_t *s);
+
+
+static ngx_http_auth_bearer_status_counter_t
+    ngx_http_auth_bearer_status_refused[] = {
+    { "expired", NGX_HTTP_AUTH_BEARER_N_EXPIRED },
+    { "signature", NGX_HTTP_AUTH_BEARER_N_SIGNATURE },
+    { "unknown_key", NGX_HTTP_AUTH_BEARER_N_KEY },
+    { "claims", NGX_HTTP_AUTH_BEARER_N_CLAIMS },
+    { "token", NGX_HTTP_AUTH_BEARER_N_TOKEN },
+    { "keys_unavailable", NGX_HTTP_AUTH_BEARER_N_UNAVAILABLE },
+    { NULL, 0 }
+};
+
+
+/* auth_jwt_status; */
+
+char *
+ngx_http_auth_bearer_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    clcf->handler = ngx_http_auth_bearer_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_status_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                          rc;
+    ngx_str_t                          format;
+    ngx_buf_t                         *b;
+    ngx_chain_t                        out;
+    ngx_table_elt_t                   *h;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_auth_bearer_module);
+
+    if (ngx_http_arg(r, (u_char *) "format", 6, &format) == NGX_OK
+        && format.len == 10
+        && ngx_strncmp(format.data, "prometheus", 10) == 0)
+    {
+        rc = ngx_http_auth_bearer_status_prometheus(r, amcf, &b);
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4");
+
+    } else {
+        rc = ngx_http_auth_bearer_status_json(r, amcf, &b);
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static const char *
+ngx_http_auth_bearer_status_state(ngx_http_auth_bearer_oidc_t *oidc,
+    ngx_http_auth_bearer_snapshot_t *snap, time_t now)
+{
+    if (!snap->have_keys) {
+        return snap->failures ? "unavailable" : "pending";
+    }
+
+    if (now - snap->fetched > oidc->issuer->max_stale) {
+        return "expired";
+    }
+
+    return snap->failures ? "stale" : "ok";
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_status_json(ngx_http_request_t *r,
+    ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out)
+{
+    size_t                          len;
+    json_t                         *root, *list, *e;
+    time_t                          now;
+    ngx_buf_t                      *b;
+    ngx_uint_t                      i;
+    ngx_http_auth_bearer_issuer_t  *issuer;
+
+    now = ngx_time();
+
+    root = json_object();
+    list = json_array();
+
+    if (root == NULL || list == NULL
+        || json_object_set_new(root, "time", json_integer(now)) != 0
+        || json_object_set(root, "issuers", list) != 0)
+    {
+        goto failed;
+    }
+
+    issuer = amcf->issuers.elts;
+
+    for (i = 0; i < amcf->issuers.nelts; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        e = ngx_http_auth_bearer_status_issuer(r, issuer[i].oidc, now);
+
+        if (e == NULL || json_array_append_new(list, e) != 0) {
+            goto failed;
+        }
+    }
+
+    /* into the request's pool: no jansson-allocated text to free */
+
+    len = json_dumpb(root, NULL, 0, JSON_COMPACT);
+    if (len == 0) {
+        goto failed;
+    }
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        goto failed;
+    }
+
+    if (json_dumpb(root, (char *) b->last, len, JSON_COMPACT) != len) {
+        goto failed;
+    }
+
+    b->last += len;
+    *b->last++ = '\n';
+
+    json_decref(list);
+    json_decref(root);
+
+    *out = b;
+
+    return NGX_OK;
+
+failed:
+
+    json_decref(list);
+    json_decref(root);
+
+    return NGX_ERROR;
+}
+
+
+static json_t *
+ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
+    ngx_http_auth_bearer_oidc_t *oidc, time_t now)
+{
+    int                                     err;
+    size_t                                  k;
+    json_t                                 *o, *kids, *counters, *refused;
+    json_t                                 *fetches;
+    jwt_key_t                              *key;
+    ngx_str_t                               s;
+    ngx_atomic_uint_t                      *n;
+    ngx_http_auth_bearer_issuer_t          *issuer;
+    ngx_http_auth_bearer_snapshot_t         snap;
+    ngx_http_auth_bearer_status_counter_t  *c;
+
+    issuer = oidc->issuer;
+
+    if (oidc->slot == NULL
+        || ngx_http_auth_bearer_shm_snapshot(oidc->zone, oidc->slot, r->pool,
+                                             &snap)
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    ngx_http_auth_bearer_keys_sync(oidc);
+
+    n = snap.counters;
+
+    o = json_object();
+    kids = json_array();
+    counters = json_object();
+    refused = json_object();
+    fetches = json_object();
+
+    err = (o == NULL || kids == NULL || counters == NULL || refused == NULL
+           || fetches == NULL);
+
+    for (k = 0; !err && k < oidc->keys.nkeys; k++) {
+        key = &oidc->keys.keys[k];
+
+        s.data = key->kid;
+        s.len = key->kid ? key->kid_len : 0;
+
+        err |= json_array_append_new(kids,
+                                     ngx_http_auth_bearer_status_string(&s));
+    }
+
+    for (c = ngx_http_auth_bearer_status_refused; !err && c->name; c++) {
+        err |= json_object_set_new(refused, c->name,
+                                   json_integer(n[c->counter]));
+    }
+
+    if (!err) {
+        err |= json_object_set_new(fetches, "ok",
+                           json_integer(n[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]));
+        err |= json_object_set_new(fetches, "failed",
+                       json_integer(n[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]));
+
+        err |= json_object_set_new(counters, "accepted",
+                           json_integer(n[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]));
+        err |= json_object_set(counters, "refused", refused);
+        err |= json_object_set(counters, "fetches", fetches);
+        err |= json_object_set_new(counters, "refresh_wanted",
+                             json_integer(n[NGX_HTTP_AUTH_BEARER_N_WANTED]));
+
+        err |= json_object_set_new(o, "issuer",
+                           ngx_http_auth_bearer_status_string(&issuer->iss));
+        err |= json_object_set_new(o, "provider",
+                      ngx_http_auth_bearer_status_string(&issuer->provider));
+        err |= json_object_set_new(o, "state",
+                  json_string(ngx_http_auth_bearer_status_state(oidc, &snap,
+                                                                now)));
+        err |= json_object_set_new(o, "discovery",
+                     ngx_http_auth_bearer_status_string(&issuer->discovery));
+        err |= json_object_set_new(o, "jwks_uri",
+                           ngx_http_auth_bearer_status_string(&snap.jwks_uri));
+        err |= json_object_set(o, "keys", kids);
+        err |= json_object_set_new(o, "generation",
+                                   json_integer(snap.generation));
+        err |= json_object_set_new(o, "last_success",
+                                   json_integer(snap.fetched));
+        err |= json_object_set_new(o, "last_failure",
+                                   json_integer(snap.last_failure));
+        err |= json_object_set_new(o, "expires", json_integer(snap.expires));
+        err |= json_object_set_new(o, "next_refresh",
+                                   json_integer(snap.next));
+        err |= json_object_set_new(o, "failures",
+                                   json_integer(snap.failures));
+        err |= json_object_set_new(o, "last_error",
+                              ngx_http_auth_bearer_status_string(&snap.error));
+        err |= json_object_set(o, "counters", counters);
+    }
+
+    json_decref(kids);
+    json_decref(refused);
+    json_decref(fetches);
+    json_decref(counters);
+
+    if (err) {
+        json_decref(o);
+        return NULL;
+    }
+
+    return o;
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
+    ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out)
+{
+    u_char                                 *p;
+    size_t                                  size;
+    time_t                                  now;
+    ngx_buf_t                              *b;
+    ngx_uint_t                              i, m, nissuers;
+    ngx_atomic_uint_t                      *n;
+    ngx_http_auth_bearer_oidc_t            *oidc;
+    ngx_http_auth_bearer_issuer_t          *issuer;
+    ngx_http_auth_bearer_snapshot_t        *snap;
+    ngx_http_auth_bearer_status_counter_t  *c;
+
+    now = ngx_time();
+
+    issuer = amcf->issuers.elts;
+    nissuers = amcf->issuers.nelts;
+
+    snap = ngx_pcalloc(r->pool,
+                       (nissuers + 1) * sizeof(ngx_http_auth_bearer_snapshot_t));
+    if (snap == NULL) {
+        return NGX_ERROR;
+    }
+
+    size = 4096;
+
+    for (i = 0; i < nissuers; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        oidc = issuer[i].oidc;
+
+        if (oidc->slot == NULL
+            || ngx_http_auth_bearer_shm_snapshot(oidc->zone, oidc->slot,
+                                                 r->pool, &snap[i])
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_http_auth_bearer_keys_sync(oidc);
+
+        /* 20 samples at most, each a label of the escaped issuer */
+
+        size += 20 * (sizeof("auth_jwt_requests_total{issuer=\"\","
+                             "result=\"keys_unavailable\"} ") - 1
+                      + 2 * issuer[i].iss.len + 3 + NGX_ATOMIC_T_LEN + 1);
+    }
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = b->last;
+
+    for (m = 0; m < 9; m++) {
+
+        switch (m) {
+        case 0:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys_up 1 when the issuer's "
+                            "keys verify tokens\n"
+                            "# TYPE auth_jwt_keys_up gauge\n");
+            break;
+        case 1:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys number of keys in the "
+                            "issuer's set\n# TYPE auth_jwt_keys gauge\n");
+            break;
+        case 2:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys_generation changes "
+                            "when the issuer's key set does\n"
+                            "# TYPE auth_jwt_keys_generation gauge\n");
+            break;
+        case 3:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys_last_success_seconds "
+                            "time of the last good fetch\n"
+                            "# TYPE auth_jwt_keys_last_success_seconds "
+                            "gauge\n");
+            break;
+        case 4:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys_last_failure_seconds "
+                            "time of the last failed fetch\n"
+                            "# TYPE auth_jwt_keys_last_failure_seconds "
+                            "gauge\n");
+            break;
+        case 5:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys_next_refresh_seconds "
+                            "time of the next fetch\n"
+                            "# TYPE auth_jwt_keys_next_refresh_seconds "
+                            "gauge\n");
+            break;
+        case 6:
+            p = ngx_sprintf(p, "# HELP auth_jwt_keys_failures consecutive "
+                            "failed fetches\n"
+                            "# TYPE auth_jwt_keys_failures gauge\n");
+            break;
+        case 7:
+            p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of "
+                            "the issuer accepted and refused\n"
+                            "# TYPE auth_jwt_requests_total counter\n");
+            break;
+        default:
+            p = ngx_sprintf(p, "# HELP auth_jwt_fetches_total fetches of "
+                            "the issuer's keys\n"
+                            "# TYPE auth_jwt_fetches_total counter\n");
+        }
+
+        for (i = 0; i < nissuers; i++) {
+            if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+                continue;
+            }
+
+            oidc = issuer[i].oidc;
+            n = snap[i].counters;
+
+            switch (m) {
+            case 0:
+                p = ngx_sprintf(p, "auth_jwt_keys_up{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %d\n",
+                    ngx_strcmp(ngx_http_auth_bearer_status_state(oidc,
+                                                          &snap[i], now),
+                               "ok") == 0
+                    || ngx_strcmp(ngx_http_auth_bearer_status_state(oidc,
+                                                          &snap[i], now),
+                                  "stale") == 0);
+                break;
+            case 1:
+                p = ngx_sprintf(p, "auth_jwt_keys{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %uz\n", oidc->keys.nkeys);
+                break;
+            case 2:
+                p = ngx_sprintf(p, "auth_jwt_keys_generation{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %uA\n", snap[i].generation);
+                break;
+            case 3:
+                p = ngx_sprintf(p, "auth_jwt_keys_last_success_seconds"
+                                "{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %T\n", snap[i].fetched);
+                break;
+            case 4:
+                p = ngx_sprintf(p, "auth_jwt_keys_last_failure_seconds"
+                                "{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %T\n", snap[i].last_failure);
+                break;
+            case 5:
+                p = ngx_sprintf(p, "auth_jwt_keys_next_refresh_seconds"
+                                "{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %T\n", snap[i].next);
+                break;
+            case 6:
+                p = ngx_sprintf(p, "auth_jwt_keys_failures{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\"} %ui\n", snap[i].failures);
+                break;
+            case 7:
+                p = ngx_sprintf(p, "auth_jwt_requests_total{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\",result=\"accepted\"} %uA\n",
+                                n[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
+
+                for (c = ngx_http_auth_bearer_status_refused; c->name; c++) {
+                    p = ngx_sprintf(p, "auth_jwt_requests_total{issuer=\"");
+                    p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                    p = ngx_sprintf(p, "\",result=\"%s\"} %uA\n", c->name,
+                                    n[c->counter]);
+                }
+
+                break;
+            default:
+                p = ngx_sprintf(p, "auth_jwt_fetches_total{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\",result=\"ok\"} %uA\n",
+                                n[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
+                p = ngx_sprintf(p, "auth_jwt_fetches_total{issuer=\"");
+                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+                p = ngx_sprintf(p, "\",result=\"failed\"} %uA\n",
+                                n[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
+            }
+        }
+    }
+
+    b->last = p;
+
+    *out = b;
+
+    return NGX_OK;
+}
+
+
+/* a label value: backslash, double quote and line feed escaped */
+
+static u_char *
+ngx_http_auth_bearer_status_label(u_char *p, ngx_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        switch (s->data[i]) {
+
+        case '\\':
+        case '"':
+            *p++ = '\\';
+            *p++ = s->data[i];
+            break;
+
+        case '\n':
+            *p++ = '\\';
+            *p++ = 'n';
+            break;
+
+        default:
+            *p++ = s->data[i];
+        }
+    }
+
+    return p;
+}
+
+
+static json_t *
+ngx_http_auth_bearer_status_string(ngx_str_t *s)
+{
+    json_t  *j;
+
+    j = json_stringn(s->len ? (const char *) s->data : "", s->len);
+
+    /* not UTF-8: shown escaped rather than not at all */
+
+    return j ? j : json_string("?");
+}
