@@ -1,6 +1,7 @@
 #!/bin/bash
-# make demo / make demo-stop: runs nginx with the module from
-# conf-examples/demo.conf on 127.0.0.1:8080, state in build/demo.
+# make demo / make demo-stop: the KalamDB edge from conf-examples/demo.conf
+# (which includes kalamdb.conf) on 127.0.0.1:8080, in front of the mock
+# backend on 127.0.0.1:8081; state, logs and the demo secret in build/demo.
 
 set -euo pipefail
 
@@ -9,14 +10,24 @@ run=$root/build/demo
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
 
 stop() {
-    if [ -f "$run/nginx.pid" ] && kill -0 "$(cat "$run/nginx.pid")" 2>/dev/null
-    then
-        kill -QUIT "$(cat "$run/nginx.pid")"
-        for _ in $(seq 50); do
-            [ -f "$run/nginx.pid" ] || break
-            sleep 0.1
-        done
-        echo "demo stopped"
+    local pid
+
+    if [ -f "$run/logs/nginx.pid" ]; then
+        pid=$(cat "$run/logs/nginx.pid")
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -QUIT "$pid"
+            for _ in $(seq 50); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            echo "demo nginx stopped"
+        fi
+    fi
+
+    if [ -f "$run/mock.pid" ]; then
+        pid=$(cat "$run/mock.pid")
+        kill "$pid" 2>/dev/null && echo "demo backend stopped" || true
+        rm -f "$run/mock.pid"
     fi
 }
 
@@ -26,7 +37,9 @@ if [ "${1:-start}" = stop ]; then
 fi
 
 stop
-mkdir -p "$run/tmp"
+mkdir -p "$run/logs" "$run/tmp" "$run/modules"
+ln -sf "$root/build/ngx_http_auth_bearer_module.so" \
+       "$run/modules/ngx_http_auth_bearer_module.so"
 
 if [ ! -s "$run/secret" ]; then
     (umask 077; openssl rand -hex 32 > "$run/secret")
@@ -35,45 +48,54 @@ fi
 export KALAMDB_JWT_SECRET
 KALAMDB_JWT_SECRET=$(cat "$run/secret")
 
-cd "$root"
-"$nginx" -p "$root/" -c conf-examples/demo.conf -t -q
-"$nginx" -p "$root/" -c conf-examples/demo.conf
+# the backend stand-in: login, refresh, SQL, WebSocket echo
+nohup perl "$root/scripts/mock-kalamdb" --listen 127.0.0.1:8081 \
+    --pid "$run/mock.pid" --log "$run/logs/backend.log" \
+    > "$run/logs/backend.out" 2>&1 &
+
+"$nginx" -p "$run/" -c "$root/conf-examples/demo.conf" -t -q
+"$nginx" -p "$run/" -c "$root/conf-examples/demo.conf"
 
 for _ in $(seq 50); do
-    curl -s -o /dev/null http://127.0.0.1:8080/ && break
+    curl -sf -o /dev/null http://127.0.0.1:8080/v1/api/auth/status && break
     sleep 0.1
 done
 
+cd "$root"
 access=$(scripts/mint-token --sub alice --role user)
 expired=$(scripts/mint-token --sub alice --expired)
 refresh=$(scripts/mint-token --sub alice --type refresh)
 
 cat <<MSG
 
-nginx with ngx_http_auth_bearer_module is listening on 127.0.0.1:8080
-(config conf-examples/demo.conf, logs in build/demo/).
+nginx with ngx_http_auth_bearer_module is listening on 127.0.0.1:8080 in
+front of a mock KalamDB backend on 127.0.0.1:8081 (configuration
+conf-examples/kalamdb.conf, logs in build/demo/logs/).
 
 A valid access token for "alice" (24 h):
 
   $access
 
-1. Valid token: 200, the upstream sees X-User: alice
+1. Valid token: 200, the backend answers SELECT CURRENT_USER() with alice
+   and shows the X-User header nginx set
 
-  curl -i http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $access'
+  curl -s http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $access' -d '{"sql":"SELECT CURRENT_USER()"}'
 
 2. Expired token: 401, code TOKEN_EXPIRED (the SDKs refresh and retry)
 
-  curl -i http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $expired'
+  curl -i http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $expired' -d '{"sql":"SELECT CURRENT_USER()"}'
 
 3. No token: 401, code MISSING_AUTHORIZATION
 
-  curl -i http://127.0.0.1:8080/v1/api/sql
+  curl -i http://127.0.0.1:8080/v1/api/sql -d '{"sql":"SELECT CURRENT_USER()"}'
 
-4. Refresh token used as an access token: 401, code INVALID_CREDENTIALS,
+4. Refresh token used as an access token: 401, INVALID_CREDENTIALS,
    "Refresh token used as access token"
 
-  curl -i http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $refresh'
+  curl -i http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $refresh' -d '{"sql":"SELECT CURRENT_USER()"}'
 
+The login -> SQL -> TOKEN_EXPIRED -> refresh walkthrough is in README.md
+(demo users: alice/alice-password, bob/bob-password, admin/admin-password).
 More tokens: KALAMDB_JWT_SECRET=\$(cat build/demo/secret) scripts/mint-token --help
 Stop the demo: make demo-stop
 MSG
