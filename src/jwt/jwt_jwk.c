@@ -81,6 +81,13 @@ static unsigned jwt_hmac_algs(size_t len);
 static const EVP_MD *jwt_alg_md(jwt_alg_t alg);
 static const jwt_curve_t *jwt_alg_curve(jwt_alg_t alg);
 static void jwt_key_hmac_init(jwt_key_t *key);
+static void jwt_key_verify_init(jwt_key_t *key);
+static const EVP_MD *jwt_alg_fetched_md(jwt_alg_t alg);
+static jwt_rc_t jwt_pkey_verify(const jwt_key_t *key, jwt_alg_t alg,
+    const unsigned char *in, size_t inlen, const unsigned char *sig,
+    size_t siglen, const char **reason);
+static size_t jwt_ecdsa_der(unsigned char *der, const unsigned char *sig,
+    size_t n);
 static jwt_rc_t jwt_verify_hmac(const jwt_key_t *key, jwt_alg_t alg,
     const unsigned char *in, size_t inlen, const unsigned char *sig,
     size_t siglen, const char **reason);
@@ -520,6 +527,10 @@ jwt_key_free(jwt_key_t *key)
         EVP_MAC_CTX_free(key->hmac[i]);
     }
 
+    for (i = 0; i < 9; i++) {
+        EVP_PKEY_CTX_free(key->verify[i]);
+    }
+
     EVP_PKEY_free(key->pkey);
     free(key->kid);
 
@@ -552,6 +563,9 @@ jwt_keyset_push(jwt_keyset_t *ks, jwt_key_t *key)
 
     if (key->kty == JWT_KTY_OCT) {
         jwt_key_hmac_init(key);
+
+    } else if (key->kty == JWT_KTY_RSA || key->kty == JWT_KTY_EC) {
+        jwt_key_verify_init(key);
     }
 
     ks->keys[ks->nkeys++] = *key;
@@ -1493,6 +1507,10 @@ jwt_verify_rsa(const jwt_key_t *key, jwt_alg_t alg, const unsigned char *in,
         return JWT_ERR_SIGNATURE;
     }
 
+    if (key->verify[alg - JWT_ALG_RS256] != NULL) {
+        return jwt_pkey_verify(key, alg, in, inlen, sig, siglen, reason);
+    }
+
     padding = (alg >= JWT_ALG_PS256) ? RSA_PKCS1_PSS_PADDING
                                      : RSA_PKCS1_PADDING;
 
@@ -1506,11 +1524,7 @@ jwt_verify_ecdsa(const jwt_key_t *key, jwt_alg_t alg,
     const unsigned char *in, size_t inlen, const unsigned char *sig,
     size_t siglen, const char **reason)
 {
-    int                 len;
-    size_t              i, n;
-    BIGNUM             *r, *s;
-    ECDSA_SIG          *ecsig;
-    unsigned char      *p;
+    size_t              i, n, len;
     unsigned char       zr, zs;
     const jwt_curve_t  *curve;
     unsigned char       der[256];
@@ -1547,42 +1561,69 @@ jwt_verify_ecdsa(const jwt_key_t *key, jwt_alg_t alg,
         return JWT_ERR_SIGNATURE;
     }
 
-    r = BN_bin2bn(sig, (int) n, NULL);
-    s = BN_bin2bn(sig + n, (int) n, NULL);
-    ecsig = ECDSA_SIG_new();
+    len = jwt_ecdsa_der(der, sig, n);
 
-    if (r == NULL || s == NULL || ecsig == NULL
-        || ECDSA_SIG_set0(ecsig, r, s) != 1)
-    {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(ecsig);
-        *reason = "out of memory";
-        return JWT_ERR_NOMEM;
-    }
-
-    /* r and s belong to ecsig now */
-
-    len = i2d_ECDSA_SIG(ecsig, NULL);
-
-    if (len <= 0 || (size_t) len > sizeof(der)) {
-        ECDSA_SIG_free(ecsig);
-        *reason = "ECDSA signature encoding failed";
-        return JWT_ERR_INTERNAL;
-    }
-
-    p = der;
-    len = i2d_ECDSA_SIG(ecsig, &p);
-
-    ECDSA_SIG_free(ecsig);
-
-    if (len <= 0) {
-        *reason = "ECDSA signature encoding failed";
-        return JWT_ERR_INTERNAL;
+    if (key->verify[alg - JWT_ALG_RS256] != NULL) {
+        return jwt_pkey_verify(key, alg, in, inlen, der, len, reason);
     }
 
     return jwt_digest_verify(key->pkey, jwt_alg_md(alg), 0, in, inlen, der,
-                             (size_t) len, reason);
+                             len, reason);
+}
+
+
+/*
+ * DER of ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } from raw
+ * R || S of n bytes each (n <= 66, so der needs at most 141 bytes):
+ * leading zeros dropped, a zero prepended where the high bit is set.
+ */
+
+static size_t
+jwt_ecdsa_der(unsigned char *der, const unsigned char *sig, size_t n)
+{
+    size_t               i, k, len[2], body;
+    unsigned char       *p;
+    const unsigned char  *half[2];
+
+    for (k = 0; k < 2; k++) {
+        half[k] = sig + k * n;
+        len[k] = n;
+
+        while (len[k] > 1 && half[k][0] == 0) {
+            half[k]++;
+            len[k]--;
+        }
+    }
+
+    body = 0;
+
+    for (k = 0; k < 2; k++) {
+        body += 2 + len[k] + (half[k][0] & 0x80 ? 1 : 0);
+    }
+
+    p = der;
+    *p++ = 0x30;
+
+    if (body > 127) {
+        *p++ = 0x81;
+    }
+
+    *p++ = (unsigned char) body;
+
+    for (k = 0; k < 2; k++) {
+        *p++ = 0x02;
+        *p++ = (unsigned char) (len[k] + (half[k][0] & 0x80 ? 1 : 0));
+
+        if (half[k][0] & 0x80) {
+            *p++ = 0x00;
+        }
+
+        for (i = 0; i < len[k]; i++) {
+            *p++ = half[k][i];
+        }
+    }
+
+    return (size_t) (p - der);
 }
 
 
@@ -1682,4 +1723,157 @@ jwt_digest_verify(EVP_PKEY *pkey, const EVP_MD *md, int padding,
     }
 
     return JWT_OK;
+}
+
+
+/*
+ * Verification contexts made once per key and algorithm: a request then
+ * hashes the signing input and calls EVP_PKEY_verify() on a ready context,
+ * instead of setting one up (key, padding, digest) every time.
+ */
+
+static void
+jwt_key_verify_init(jwt_key_t *key)
+{
+    int            i, rv;
+    jwt_alg_t      alg;
+    const EVP_MD  *md;
+
+    for (i = 0; i < 9; i++) {
+        alg = (jwt_alg_t) (JWT_ALG_RS256 + i);
+
+        if (!(key->algs & JWT_ALG_BIT(alg))) {
+            continue;
+        }
+
+        md = jwt_alg_fetched_md(alg);
+        if (md == NULL) {
+            continue;
+        }
+
+        key->verify[i] = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+        if (key->verify[i] == NULL) {
+            continue;
+        }
+
+        rv = EVP_PKEY_verify_init(key->verify[i]);
+
+        if (rv == 1 && alg <= JWT_ALG_RS512) {
+            rv = EVP_PKEY_CTX_set_rsa_padding(key->verify[i],
+                                              RSA_PKCS1_PADDING);
+
+        } else if (rv == 1 && alg <= JWT_ALG_PS512) {
+
+            /* RFC 7518 3.5: MGF1 with the same hash, salt of hash length */
+
+            rv = EVP_PKEY_CTX_set_rsa_padding(key->verify[i],
+                                              RSA_PKCS1_PSS_PADDING);
+            if (rv == 1) {
+                rv = EVP_PKEY_CTX_set_rsa_pss_saltlen(key->verify[i],
+                                                      EVP_MD_get_size(md));
+            }
+
+            if (rv == 1) {
+                rv = EVP_PKEY_CTX_set_rsa_mgf1_md(key->verify[i], md);
+            }
+        }
+
+        if (rv == 1) {
+            rv = EVP_PKEY_CTX_set_signature_md(key->verify[i], md);
+        }
+
+        if (rv != 1) {
+            EVP_PKEY_CTX_free(key->verify[i]);
+            key->verify[i] = NULL;
+        }
+    }
+
+    ERR_clear_error();
+}
+
+
+static jwt_rc_t
+jwt_pkey_verify(const jwt_key_t *key, jwt_alg_t alg, const unsigned char *in,
+    size_t inlen, const unsigned char *sig, size_t siglen,
+    const char **reason)
+{
+    int                  rv;
+    unsigned int         len;
+    const EVP_MD        *md;
+    unsigned char        hash[EVP_MAX_MD_SIZE];
+    static EVP_MD_CTX   *mctx;
+
+    /* the core runs in one thread per process: one hashing context */
+
+    if (mctx == NULL) {
+        mctx = EVP_MD_CTX_new();
+        if (mctx == NULL) {
+            *reason = "out of memory";
+            return JWT_ERR_NOMEM;
+        }
+    }
+
+    md = jwt_alg_fetched_md(alg);
+
+    if (md == NULL
+        || EVP_DigestInit_ex(mctx, md, NULL) != 1
+        || EVP_DigestUpdate(mctx, in, inlen) != 1
+        || EVP_DigestFinal_ex(mctx, hash, &len) != 1)
+    {
+        ERR_clear_error();
+        *reason = "digest failed";
+        return JWT_ERR_INTERNAL;
+    }
+
+    /* only 1 is success: 0 is a mismatch, negative an error on our input */
+
+    rv = EVP_PKEY_verify(key->verify[alg - JWT_ALG_RS256], sig, siglen, hash,
+                         len);
+
+    OPENSSL_cleanse(hash, sizeof(hash));
+
+    if (rv != 1) {
+        ERR_clear_error();
+        *reason = "signature mismatch";
+        return JWT_ERR_SIGNATURE;
+    }
+
+    return JWT_OK;
+}
+
+
+/* SHA-2 fetched once, so that no hashing looks up a provider */
+
+static const EVP_MD *
+jwt_alg_fetched_md(jwt_alg_t alg)
+{
+    int              i;
+    static EVP_MD   *mds[3];
+    static const char  *names[3] = { "SHA256", "SHA384", "SHA512" };
+
+    switch (alg) {
+    case JWT_ALG_HS256: case JWT_ALG_RS256: case JWT_ALG_PS256:
+    case JWT_ALG_ES256:
+        i = 0;
+        break;
+
+    case JWT_ALG_HS384: case JWT_ALG_RS384: case JWT_ALG_PS384:
+    case JWT_ALG_ES384:
+        i = 1;
+        break;
+
+    case JWT_ALG_HS512: case JWT_ALG_RS512: case JWT_ALG_PS512:
+    case JWT_ALG_ES512:
+        i = 2;
+        break;
+
+    default:
+        return NULL;
+    }
+
+    if (mds[i] == NULL) {
+        mds[i] = EVP_MD_fetch(NULL, names[i], NULL);
+    }
+
+    return mds[i];
 }

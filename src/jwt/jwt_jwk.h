@@ -30,6 +30,7 @@ typedef struct {
     unsigned char   *secret;       /* oct */
     size_t           secret_len;
     EVP_MAC_CTX     *hmac[3];      /* oct: keyed HS256/384/512 contexts */
+    EVP_PKEY_CTX    *verify[9];    /* RSA, EC: ready RS/PS/ES contexts */
 } jwt_key_t;
 
 
