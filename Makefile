@@ -62,7 +62,8 @@ $(BUILD)/nginx/objs/Makefile: config
 module: $(BUILD)/nginx/objs/Makefile
 	@$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules > $(BUILD)/make.log 2>&1 \
 	    || { grep -E 'error|warning' $(BUILD)/make.log; exit 1; }
-	@cp $(BUILD)/nginx/objs/ngx_http_auth_bearer_module.so $(MODULE)
+	@cp $(BUILD)/nginx/objs/ngx_http_auth_bearer_module.so $(MODULE).tmp
+	@mv -f $(MODULE).tmp $(MODULE)
 	@echo "built $(MODULE)"
 
 $(BUILD)/unit/%: t/unit/%.c $(JWT_SRCS) $(JWT_HDRS)

@@ -23,7 +23,7 @@ bench)
 "")
     pkgs="gcc make pkg-config perl curl nginx nginx-dev libssl-dev \
 libjansson-dev libcurl4-openssl-dev libpcre2-dev zlib1g-dev \
-libcmocka-dev libcrypt-jwt-perl libtest-base-perl"
+libcmocka-dev libcrypt-jwt-perl libtest-base-perl openssl"
     ;;
 
 *)

@@ -14,27 +14,36 @@
 
 
 /*
- * The verified-token cache of one worker: an rbtree on SHA-256 of the
+ * The verified-token cache of one worker: a hash table on SHA-256 of the
  * whole token and an LRU queue, bounded in entries.  Workers are single
  * threaded, so nothing here is locked.  An evicted entry's memory is
  * reused for the next insertion.
+ *
+ * A token is admitted on its second use: the first only leaves its
+ * fingerprint in a direct-mapped "door" array.  Streams of distinct
+ * tokens then cost a lookup, not a copy of their claims and an eviction
+ * each (the TinyLFU doorkeeper idea).
  */
 
 
 typedef struct {
-    ngx_rbtree_t                    rbtree;
-    ngx_rbtree_node_t               sentinel;
-    ngx_queue_t                     lru;
-    ngx_uint_t                      count;
-    ngx_uint_t                      size;
-    EVP_MD                         *sha256;
-    EVP_MD_CTX                     *mdctx;
-    ngx_log_t                      *log;
+    ngx_http_auth_bearer_cache_entry_t  **buckets;
+    ngx_uint_t                            mask;
+    uint64_t                             *door;
+    ngx_uint_t                            door_mask;
+    ngx_queue_t                           lru;
+    ngx_uint_t                            count;
+    ngx_uint_t                            size;
+    EVP_MD                               *sha256;
+    EVP_MD_CTX                           *mdctx;
+    ngx_log_t                            *log;
 } ngx_http_auth_bearer_cache_t;
 
 
-static void ngx_http_auth_bearer_cache_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_auth_bearer_cache_entry_t **ngx_http_auth_bearer_cache_slot(
+    u_char *digest);
+static void ngx_http_auth_bearer_cache_unlink(
+    ngx_http_auth_bearer_cache_entry_t *e);
 static void ngx_http_auth_bearer_cache_release(
     ngx_http_auth_bearer_cache_entry_t *e);
 
@@ -45,26 +54,35 @@ static ngx_http_auth_bearer_cache_t  ngx_http_auth_bearer_cache;
 ngx_int_t
 ngx_http_auth_bearer_cache_init(ngx_uint_t size, ngx_log_t *log)
 {
+    ngx_uint_t                     n;
     ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
 
-    ngx_rbtree_init(&c->rbtree, &c->sentinel,
-                    ngx_http_auth_bearer_cache_insert);
-    ngx_queue_init(&c->lru);
+    /* buckets: a power of two, at least the number of entries */
 
-    c->count = 0;
-    c->size = size;
-    c->log = log;
+    for (n = 16; n < size; n <<= 1) { /* void */ }
 
-    /* fetched once: no provider lookup per request */
+    c->buckets = ngx_calloc(n * sizeof(ngx_http_auth_bearer_cache_entry_t *),
+                            log);
+    c->door = ngx_calloc(2 * n * sizeof(uint64_t), log);
 
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     c->mdctx = EVP_MD_CTX_new();
 
-    if (c->sha256 == NULL || c->mdctx == NULL) {
+    if (c->buckets == NULL || c->door == NULL || c->sha256 == NULL
+        || c->mdctx == NULL)
+    {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "auth_jwt: cannot initialise SHA-256");
+                      "auth_jwt: cannot initialise the token cache");
         return NGX_ERROR;
     }
+
+    c->mask = n - 1;
+    c->door_mask = 2 * n - 1;
+    c->count = 0;
+    c->size = size;
+    c->log = log;
+
+    ngx_queue_init(&c->lru);
 
     return NGX_OK;
 }
@@ -90,13 +108,12 @@ ngx_http_auth_bearer_cache_done(void)
         ngx_free(e);
     }
 
+    ngx_free(c->buckets);
+    ngx_free(c->door);
     EVP_MD_CTX_free(c->mdctx);
     EVP_MD_free(c->sha256);
 
-    c->mdctx = NULL;
-    c->sha256 = NULL;
-    c->count = 0;
-    c->size = 0;
+    ngx_memzero(c, sizeof(ngx_http_auth_bearer_cache_t));
 }
 
 
@@ -124,46 +141,53 @@ ngx_http_auth_bearer_cache_digest(u_char *digest, u_char *token, size_t len)
 ngx_http_auth_bearer_cache_entry_t *
 ngx_http_auth_bearer_cache_get(u_char *digest, void *policy)
 {
-    ngx_int_t                            rc;
-    ngx_rbtree_key_t                     key;
-    ngx_rbtree_node_t                   *node, *sentinel;
     ngx_http_auth_bearer_cache_t        *c = &ngx_http_auth_bearer_cache;
     ngx_http_auth_bearer_cache_entry_t  *e;
 
-    if (c->count == 0) {
-        return NULL;
-    }
+    for (e = *ngx_http_auth_bearer_cache_slot(digest); e; e = e->next) {
 
-    ngx_memcpy(&key, digest, sizeof(ngx_rbtree_key_t));
-
-    node = c->rbtree.root;
-    sentinel = c->rbtree.sentinel;
-
-    while (node != sentinel) {
-
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
-
-        e = (ngx_http_auth_bearer_cache_entry_t *) node;
-
-        rc = ngx_memcmp(digest, e->digest, NGX_HTTP_AUTH_BEARER_DIGEST_LEN);
-
-        if (rc == 0 && e->policy == policy) {
+        if (e->policy == policy
+            && ngx_memcmp(digest, e->digest, NGX_HTTP_AUTH_BEARER_DIGEST_LEN)
+               == 0)
+        {
             ngx_queue_remove(&e->queue);
             ngx_queue_insert_head(&c->lru, &e->queue);
             return e;
         }
-
-        /* equal keys: the entries with equal digests differ by policy */
-
-        node = (rc < 0 || (rc == 0 && (uintptr_t) policy
-                                      < (uintptr_t) e->policy))
-               ? node->left : node->right;
     }
 
     return NULL;
+}
+
+
+/*
+ * Whether a verified token goes into the cache: NGX_DECLINED on its first
+ * use, when only its fingerprint is kept, NGX_OK from the second on.
+ */
+
+ngx_int_t
+ngx_http_auth_bearer_cache_admit(u_char *digest, void *policy)
+{
+    uint64_t                       fp, *door;
+    ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
+
+    if (c->size == 0) {
+        return NGX_DECLINED;
+    }
+
+    /* bytes 8..15 of the digest: independent of the bucket index */
+
+    ngx_memcpy(&fp, digest + 8, sizeof(uint64_t));
+    fp ^= (uintptr_t) policy;
+
+    door = &c->door[fp & c->door_mask];
+
+    if (*door != fp) {
+        *door = fp;
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -172,11 +196,7 @@ ngx_http_auth_bearer_cache_put(ngx_http_auth_bearer_cache_entry_t *tmpl)
 {
     ngx_queue_t                         *q;
     ngx_http_auth_bearer_cache_t        *c = &ngx_http_auth_bearer_cache;
-    ngx_http_auth_bearer_cache_entry_t  *e;
-
-    if (c->size == 0) {
-        return NGX_DECLINED;
-    }
+    ngx_http_auth_bearer_cache_entry_t  *e, **slot;
 
     if (c->count < c->size) {
         e = ngx_alloc(sizeof(ngx_http_auth_bearer_cache_entry_t), c->log);
@@ -191,7 +211,7 @@ ngx_http_auth_bearer_cache_put(ngx_http_auth_bearer_cache_entry_t *tmpl)
         e = ngx_queue_data(q, ngx_http_auth_bearer_cache_entry_t, queue);
 
         ngx_queue_remove(q);
-        ngx_rbtree_delete(&c->rbtree, &e->node);
+        ngx_http_auth_bearer_cache_unlink(e);
         ngx_http_auth_bearer_cache_release(e);
     }
 
@@ -211,9 +231,10 @@ ngx_http_auth_bearer_cache_put(ngx_http_auth_bearer_cache_entry_t *tmpl)
     json_incref(e->header);
     json_incref(e->payload);
 
-    ngx_memcpy(&e->node.key, e->digest, sizeof(ngx_rbtree_key_t));
+    slot = ngx_http_auth_bearer_cache_slot(e->digest);
+    e->next = *slot;
+    *slot = e;
 
-    ngx_rbtree_insert(&c->rbtree, &e->node);
     ngx_queue_insert_head(&c->lru, &e->queue);
 
     return NGX_OK;
@@ -226,7 +247,7 @@ ngx_http_auth_bearer_cache_remove(ngx_http_auth_bearer_cache_entry_t *e)
     ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
 
     ngx_queue_remove(&e->queue);
-    ngx_rbtree_delete(&c->rbtree, &e->node);
+    ngx_http_auth_bearer_cache_unlink(e);
     ngx_http_auth_bearer_cache_release(e);
     ngx_free(e);
 
@@ -234,44 +255,32 @@ ngx_http_auth_bearer_cache_remove(ngx_http_auth_bearer_cache_entry_t *e)
 }
 
 
-static void
-ngx_http_auth_bearer_cache_insert(ngx_rbtree_node_t *temp,
-    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+static ngx_http_auth_bearer_cache_entry_t **
+ngx_http_auth_bearer_cache_slot(u_char *digest)
 {
-    ngx_int_t                            rc;
-    ngx_rbtree_node_t                  **p;
-    ngx_http_auth_bearer_cache_entry_t  *e, *t;
+    uint32_t                       h;
+    ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
 
-    e = (ngx_http_auth_bearer_cache_entry_t *) node;
+    /* SHA-256 output is uniform: its first bytes are the hash */
 
-    for ( ;; ) {
+    ngx_memcpy(&h, digest, sizeof(uint32_t));
 
-        if (node->key != temp->key) {
-            p = (node->key < temp->key) ? &temp->left : &temp->right;
+    return &c->buckets[h & c->mask];
+}
 
-        } else {
-            t = (ngx_http_auth_bearer_cache_entry_t *) temp;
 
-            rc = ngx_memcmp(e->digest, t->digest,
-                            NGX_HTTP_AUTH_BEARER_DIGEST_LEN);
+static void
+ngx_http_auth_bearer_cache_unlink(ngx_http_auth_bearer_cache_entry_t *e)
+{
+    ngx_http_auth_bearer_cache_entry_t  **p;
 
-            p = (rc < 0 || (rc == 0 && (uintptr_t) e->policy
-                                       < (uintptr_t) t->policy))
-                ? &temp->left : &temp->right;
+    for (p = ngx_http_auth_bearer_cache_slot(e->digest); *p; p = &(*p)->next)
+    {
+        if (*p == e) {
+            *p = e->next;
+            return;
         }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
     }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
 }
 
 

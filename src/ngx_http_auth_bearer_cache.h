@@ -25,23 +25,26 @@
  * configuration) and the same key generation of its issuer.
  */
 
-typedef struct {
-    ngx_rbtree_node_t               node;
-    ngx_queue_t                     queue;
+typedef struct ngx_http_auth_bearer_cache_entry_s
+    ngx_http_auth_bearer_cache_entry_t;
 
-    u_char                          digest[NGX_HTTP_AUTH_BEARER_DIGEST_LEN];
+struct ngx_http_auth_bearer_cache_entry_s {
+    ngx_http_auth_bearer_cache_entry_t  *next;         /* in its bucket */
+    ngx_queue_t                          queue;        /* LRU */
 
-    void                           *policy;
-    void                           *issuer;
-    ngx_uint_t                      generation;
+    u_char                               digest[NGX_HTTP_AUTH_BEARER_DIGEST_LEN];
 
-    json_t                         *header;
-    json_t                         *payload;
-    ngx_str_t                       user;
+    void                                *policy;
+    void                                *issuer;
+    ngx_uint_t                           generation;
 
-    time_t                          not_before;     /* nbf, iat - leeway */
-    time_t                          expires;        /* exp + leeway */
-} ngx_http_auth_bearer_cache_entry_t;
+    json_t                              *header;
+    json_t                              *payload;
+    ngx_str_t                            user;
+
+    time_t                               not_before;   /* verified at */
+    time_t                               expires;      /* exp + leeway */
+};
 
 
 ngx_int_t ngx_http_auth_bearer_cache_init(ngx_uint_t size, ngx_log_t *log);
@@ -53,6 +56,9 @@ ngx_int_t ngx_http_auth_bearer_cache_digest(u_char *digest, u_char *token,
 /* an entry for the digest, policy, issuer generation, or NULL */
 ngx_http_auth_bearer_cache_entry_t *ngx_http_auth_bearer_cache_get(
     u_char *digest, void *policy);
+
+/* NGX_OK if a verified token should be cached: from its second use */
+ngx_int_t ngx_http_auth_bearer_cache_admit(u_char *digest, void *policy);
 
 /* takes references to header and payload; evicts the least recent */
 ngx_int_t ngx_http_auth_bearer_cache_put(

@@ -297,6 +297,8 @@ ngx_http_auth_bearer_fetch_free(ngx_http_auth_bearer_fetch_t *f)
         (void) curl_multi_remove_handle(cu->multi, f->easy);
         curl_easy_cleanup(f->easy);
         f->easy = NULL;
+
+        ERR_clear_error();
     }
 
     if (f->headers) {

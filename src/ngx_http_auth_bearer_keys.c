@@ -609,6 +609,15 @@ ngx_http_auth_bearer_keys_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(amcf->fetch_timeout,
                              NGX_HTTP_AUTH_BEARER_FETCH_TIMEOUT);
 
+    /* for libcurl 0 means no timeout at all */
+
+    if (amcf->fetch_timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_fetch_timeout\" must not be 0; use "
+                           "e.g. auth_jwt_fetch_timeout 10s");
+        return NGX_CONF_ERROR;
+    }
+
     /* the issuers array may have moved while it grew */
 
     issuer = amcf->issuers.elts;
@@ -1164,10 +1173,19 @@ ngx_http_auth_bearer_keys_skipped(void *data, size_t index, jwt_str_t kid,
 {
     ngx_http_auth_bearer_oidc_t *oidc = data;
 
-    ngx_str_t  k;
+    size_t      i;
+    u_char      c, buf[64];
+    ngx_str_t   k;
 
-    k.data = (u_char *) kid.data;
-    k.len = ngx_min(kid.len, 128);
+    /* the IdP's bytes: nothing that could forge a log line */
+
+    k.data = buf;
+    k.len = ngx_min(kid.len, sizeof(buf));
+
+    for (i = 0; i < k.len; i++) {
+        c = kid.data[i];
+        buf[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : c;
+    }
 
     ngx_log_error(NGX_LOG_INFO, oidc->log, 0,
                   "auth_jwt: JWKS of \"%V\": key #%uz (kid \"%V\") "

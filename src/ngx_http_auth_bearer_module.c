@@ -748,7 +748,8 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     ngx_http_auth_bearer_json_pool = r->pool;
 
     if (ngx_http_auth_bearer_verify_token(r, lcf, ctx, token) != NGX_OK
-        || cache != NGX_OK)
+        || cache != NGX_OK
+        || ngx_http_auth_bearer_cache_admit(digest, lcf) != NGX_OK)
     {
         ngx_http_auth_bearer_json_pool = NULL;
         return;

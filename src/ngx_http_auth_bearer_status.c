@@ -24,6 +24,13 @@ typedef struct {
 } ngx_http_auth_bearer_status_counter_t;
 
 
+typedef struct {
+    const char                     *name;
+    const char                     *help;
+    ngx_uint_t                      what;
+} ngx_http_auth_bearer_status_gauge_t;
+
+
 static ngx_int_t ngx_http_auth_bearer_status_handler(ngx_http_request_t *r);
 static const char *ngx_http_auth_bearer_status_state(
     ngx_http_auth_bearer_oidc_t *oidc, ngx_http_auth_bearer_snapshot_t *snap,
@@ -47,6 +54,19 @@ static ngx_http_auth_bearer_status_counter_t
     { "token", NGX_HTTP_AUTH_BEARER_N_TOKEN },
     { "keys_unavailable", NGX_HTTP_AUTH_BEARER_N_UNAVAILABLE },
     { NULL, 0 }
+};
+
+
+static ngx_http_auth_bearer_status_gauge_t
+    ngx_http_auth_bearer_status_gauges[] = {
+    { "keys_up", "1 when the issuer's keys verify tokens", 0 },
+    { "keys", "keys in the issuer's set", 1 },
+    { "keys_generation", "changes with the issuer's key set", 2 },
+    { "keys_last_success_seconds", "time of the last good fetch", 3 },
+    { "keys_last_failure_seconds", "time of the last failed fetch", 4 },
+    { "keys_next_refresh_seconds", "time of the next fetch", 5 },
+    { "keys_failures", "consecutive failed fetches", 6 },
+    { NULL, NULL, 0 }
 };
 
 
@@ -332,6 +352,11 @@ ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
 }
 
 
+/*
+ * The gauges first, then the counters: the text format wants the samples
+ * of one metric together, after its HELP and TYPE lines.
+ */
+
 static ngx_int_t
 ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out)
@@ -339,12 +364,16 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     u_char                                 *p;
     size_t                                  size;
     time_t                                  now;
+    int64_t                                 v;
     ngx_buf_t                              *b;
-    ngx_uint_t                              i, m, nissuers;
+    ngx_str_t                              *iss;
+    ngx_uint_t                              i, nissuers;
+    const char                             *state;
     ngx_atomic_uint_t                      *n;
     ngx_http_auth_bearer_oidc_t            *oidc;
     ngx_http_auth_bearer_issuer_t          *issuer;
     ngx_http_auth_bearer_snapshot_t        *snap;
+    ngx_http_auth_bearer_status_gauge_t    *g;
     ngx_http_auth_bearer_status_counter_t  *c;
 
     now = ngx_time();
@@ -353,7 +382,7 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     nissuers = amcf->issuers.nelts;
 
     snap = ngx_pcalloc(r->pool,
-                       (nissuers + 1) * sizeof(ngx_http_auth_bearer_snapshot_t));
+                       nissuers * sizeof(ngx_http_auth_bearer_snapshot_t) + 1);
     if (snap == NULL) {
         return NGX_ERROR;
     }
@@ -377,11 +406,11 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
 
         ngx_http_auth_bearer_keys_sync(oidc);
 
-        /* 20 samples at most, each a label of the escaped issuer */
+        /* 20 samples at most, each with the escaped issuer as a label */
 
-        size += 20 * (sizeof("auth_jwt_requests_total{issuer=\"\","
+        size += 20 * (sizeof("auth_jwt_keys_last_failure_seconds{issuer=\"\","
                              "result=\"keys_unavailable\"} ") - 1
-                      + 2 * issuer[i].iss.len + 3 + NGX_ATOMIC_T_LEN + 1);
+                      + 2 * issuer[i].iss.len + NGX_INT64_LEN + 1);
     }
 
     b = ngx_create_temp_buf(r->pool, size);
@@ -391,56 +420,9 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
 
     p = b->last;
 
-    for (m = 0; m < 9; m++) {
-
-        switch (m) {
-        case 0:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys_up 1 when the issuer's "
-                            "keys verify tokens\n"
-                            "# TYPE auth_jwt_keys_up gauge\n");
-            break;
-        case 1:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys number of keys in the "
-                            "issuer's set\n# TYPE auth_jwt_keys gauge\n");
-            break;
-        case 2:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys_generation changes "
-                            "when the issuer's key set does\n"
-                            "# TYPE auth_jwt_keys_generation gauge\n");
-            break;
-        case 3:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys_last_success_seconds "
-                            "time of the last good fetch\n"
-                            "# TYPE auth_jwt_keys_last_success_seconds "
-                            "gauge\n");
-            break;
-        case 4:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys_last_failure_seconds "
-                            "time of the last failed fetch\n"
-                            "# TYPE auth_jwt_keys_last_failure_seconds "
-                            "gauge\n");
-            break;
-        case 5:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys_next_refresh_seconds "
-                            "time of the next fetch\n"
-                            "# TYPE auth_jwt_keys_next_refresh_seconds "
-                            "gauge\n");
-            break;
-        case 6:
-            p = ngx_sprintf(p, "# HELP auth_jwt_keys_failures consecutive "
-                            "failed fetches\n"
-                            "# TYPE auth_jwt_keys_failures gauge\n");
-            break;
-        case 7:
-            p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of "
-                            "the issuer accepted and refused\n"
-                            "# TYPE auth_jwt_requests_total counter\n");
-            break;
-        default:
-            p = ngx_sprintf(p, "# HELP auth_jwt_fetches_total fetches of "
-                            "the issuer's keys\n"
-                            "# TYPE auth_jwt_fetches_total counter\n");
-        }
+    for (g = ngx_http_auth_bearer_status_gauges; g->name; g++) {
+        p = ngx_sprintf(p, "# HELP auth_jwt_%s %s\n# TYPE auth_jwt_%s gauge\n",
+                        g->name, g->help, g->name);
 
         for (i = 0; i < nissuers; i++) {
             if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
@@ -448,78 +430,95 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
             }
 
             oidc = issuer[i].oidc;
-            n = snap[i].counters;
 
-            switch (m) {
+            switch (g->what) {
+
             case 0:
-                p = ngx_sprintf(p, "auth_jwt_keys_up{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %d\n",
-                    ngx_strcmp(ngx_http_auth_bearer_status_state(oidc,
-                                                          &snap[i], now),
-                               "ok") == 0
-                    || ngx_strcmp(ngx_http_auth_bearer_status_state(oidc,
-                                                          &snap[i], now),
-                                  "stale") == 0);
+                state = ngx_http_auth_bearer_status_state(oidc, &snap[i],
+                                                          now);
+                v = (state[0] == 'o' || state[0] == 's');
                 break;
+
             case 1:
-                p = ngx_sprintf(p, "auth_jwt_keys{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %uz\n", oidc->keys.nkeys);
+                v = oidc->keys.nkeys;
                 break;
+
             case 2:
-                p = ngx_sprintf(p, "auth_jwt_keys_generation{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %uA\n", snap[i].generation);
+                v = snap[i].generation;
                 break;
+
             case 3:
-                p = ngx_sprintf(p, "auth_jwt_keys_last_success_seconds"
-                                "{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %T\n", snap[i].fetched);
+                v = snap[i].fetched;
                 break;
+
             case 4:
-                p = ngx_sprintf(p, "auth_jwt_keys_last_failure_seconds"
-                                "{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %T\n", snap[i].last_failure);
+                v = snap[i].last_failure;
                 break;
+
             case 5:
-                p = ngx_sprintf(p, "auth_jwt_keys_next_refresh_seconds"
-                                "{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %T\n", snap[i].next);
+                v = snap[i].next;
                 break;
-            case 6:
-                p = ngx_sprintf(p, "auth_jwt_keys_failures{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\"} %ui\n", snap[i].failures);
-                break;
-            case 7:
-                p = ngx_sprintf(p, "auth_jwt_requests_total{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\",result=\"accepted\"} %uA\n",
-                                n[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
 
-                for (c = ngx_http_auth_bearer_status_refused; c->name; c++) {
-                    p = ngx_sprintf(p, "auth_jwt_requests_total{issuer=\"");
-                    p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                    p = ngx_sprintf(p, "\",result=\"%s\"} %uA\n", c->name,
-                                    n[c->counter]);
-                }
-
-                break;
             default:
-                p = ngx_sprintf(p, "auth_jwt_fetches_total{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\",result=\"ok\"} %uA\n",
-                                n[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
-                p = ngx_sprintf(p, "auth_jwt_fetches_total{issuer=\"");
-                p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-                p = ngx_sprintf(p, "\",result=\"failed\"} %uA\n",
-                                n[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
+                v = snap[i].failures;
             }
+
+            p = ngx_sprintf(p, "auth_jwt_%s{issuer=\"", g->name);
+            p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+            p = ngx_sprintf(p, "\"} %L\n", v);
         }
+    }
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of the issuer "
+                    "accepted and refused\n"
+                    "# TYPE auth_jwt_requests_total counter\n");
+
+    for (i = 0; i < nissuers; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        iss = &issuer[i].iss;
+        n = snap[i].counters;
+
+        p = ngx_cpymem(p, "auth_jwt_requests_total{issuer=\"",
+                       sizeof("auth_jwt_requests_total{issuer=\"") - 1);
+        p = ngx_http_auth_bearer_status_label(p, iss);
+        p = ngx_sprintf(p, "\",result=\"accepted\"} %uA\n",
+                        n[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
+
+        for (c = ngx_http_auth_bearer_status_refused; c->name; c++) {
+            p = ngx_cpymem(p, "auth_jwt_requests_total{issuer=\"",
+                           sizeof("auth_jwt_requests_total{issuer=\"") - 1);
+            p = ngx_http_auth_bearer_status_label(p, iss);
+            p = ngx_sprintf(p, "\",result=\"%s\"} %uA\n", c->name,
+                            n[c->counter]);
+        }
+    }
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_fetches_total fetches of the "
+                    "issuer's keys\n"
+                    "# TYPE auth_jwt_fetches_total counter\n");
+
+    for (i = 0; i < nissuers; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        iss = &issuer[i].iss;
+        n = snap[i].counters;
+
+        p = ngx_cpymem(p, "auth_jwt_fetches_total{issuer=\"",
+                       sizeof("auth_jwt_fetches_total{issuer=\"") - 1);
+        p = ngx_http_auth_bearer_status_label(p, iss);
+        p = ngx_sprintf(p, "\",result=\"ok\"} %uA\n",
+                        n[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
+
+        p = ngx_cpymem(p, "auth_jwt_fetches_total{issuer=\"",
+                       sizeof("auth_jwt_fetches_total{issuer=\"") - 1);
+        p = ngx_http_auth_bearer_status_label(p, iss);
+        p = ngx_sprintf(p, "\",result=\"failed\"} %uA\n",
+                        n[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
     }
 
     b->last = p;

@@ -73,47 +73,59 @@ my $alice = mint(sub => 'alice', role => 'user');
 my $bob = mint(sub => 'bob', role => 'user');
 my $carol = mint(sub => 'carol', role => 'dba');
 
-# --- hit ---------------------------------------------------------------
+# --- hit: a token is cached from its second use ------------------------
 
 my ($st, $body) = get('/api/x', $alice);
 is($st, 200, 'first request verifies the token');
-is(hits(), 0, '... a miss');
+($st, $body) = get('/api/x', $alice);
+is($st, 200, 'second request verifies it again and admits it to the cache');
+is(hits(), 0, '... two misses');
 
 ($st, $body) = get('/api/x', $alice);
-is($st, 200, 'the same token again');
+is($st, 200, 'the same token a third time');
 is($body, "user=alice role=user\n", '... with its claims from the cache');
 is(hits(), 1, '... a hit');
 
 # --- a hit still enforces the location's rules --------------------------
 
+get('/admin/x', $alice) for 1 .. 2;
 ($st) = get('/admin/x', $alice);
 is($st, 403, 'a user-role token is refused by the admin rule');
 ($st) = get('/admin/x', $alice);
 is($st, 403, '... also when the verdict comes from the cache');
-is(hits(), 2, '... which it did');
+is(hits(), 3, '... which it did');
 
-($st, $body) = get('/admin/x', $carol);
+get('/admin/x', $carol) for 1 .. 2;
 ($st, $body) = get('/admin/x', $carol);
 is($st, 200, 'a dba token passes the rule from the cache');
 is($body, "user=carol role=dba\n", '... with its identity');
+is(hits(), 4, '... a hit');
 
 # --- eviction: auth_jwt_cache 2 keeps the two most recent ---------------
 
+# cached now: carol and alice of /admin/; then per /api/ token:
 my $h0 = hits();
-get('/api/x', $alice);     # miss: evicted by the admin location's entries
-get('/api/x', $bob);       # miss
+get('/api/x', $alice);     # evicted long ago: miss, admitted (seen before)
+get('/api/x', $bob);       # first use: miss, not admitted
+get('/api/x', $bob);       # miss, admitted: evicts the admin entries
 get('/api/x', $alice);     # hit
-get('/api/x', $carol);     # miss: evicts bob
-get('/api/x', $bob);       # miss
-is(hits() - $h0, 1, 'LRU eviction: only the recent entry was a hit');
+get('/api/x', $bob);       # hit
+is(hits() - $h0, 2, 'recent entries are hits');
+get('/api/x', $carol) for 1 .. 2;    # admitted: evicts alice (least recent)
+get('/api/x', $bob);                  # still cached: a hit
+is(hits() - $h0, 3, 'the more recent entry stayed');
+($st) = get('/api/x', $alice);
+is(hits() - $h0, 3, 'LRU eviction: the least recent entry was dropped');
+is($st, 200, '... and the evicted token verifies again in full');
 
 # --- expiry at exp -----------------------------------------------------
 
 my $brief = mint(sub => 'dave', exp => time + 2);
+get('/api/x', $brief) for 1 .. 2;
+$h0 = hits();
 ($st) = get('/api/x', $brief);
 is($st, 200, 'a token about to expire verifies');
-($st) = get('/api/x', $brief);
-is($st, 200, '... and is served from the cache');
+is(hits() - $h0, 1, '... from the cache');
 
 sleep 3;
 
@@ -123,6 +135,7 @@ like($body, qr/"code":"TOKEN_EXPIRED"/, '... TOKEN_EXPIRED');
 
 # leeway counts: exp + 1s
 my $edge = mint(sub => 'erin', exp => time + 1);
+get('/short/x', $edge) for 1 .. 2;
 ($st) = get('/short/x', $edge);
 is($st, 200, 'with leeway 1s a token verifies');
 sleep 3;

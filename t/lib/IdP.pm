@@ -11,6 +11,7 @@ package IdP;
 #                                 it rotate: the n-th GET of $path gets
 #                                 the n-th body (the last one from then on)
 #   IdP::hits($path)              how many GETs $path has had
+#   IdP::hit_times($path)         when they came (epoch seconds)
 #   IdP::reset()                  forgets the hits (a block preprocessor)
 #
 # The first path segment may ask for a behaviour; the rest of the path
@@ -35,7 +36,7 @@ use IO::Socket::INET ();
 use POSIX ();
 use Time::HiRes ();
 
-my ($pid, $dir, $owner);
+my ($pid, $dir, $owner, $port);
 
 sub dir { $dir }
 
@@ -50,7 +51,7 @@ sub start {
                                     Proto => 'tcp', Listen => 128,
                                     ReuseAddr => 1)
         or die "IdP: cannot listen: $@\n";
-    my $port = $srv->sockport;
+    $port = $srv->sockport;
 
     $owner = $$;
     $pid = fork() // die "IdP: fork: $!\n";
@@ -108,19 +109,26 @@ sub put {
 }
 
 sub hits {
+    my @t = hit_times(@_);
+    return scalar @t;
+}
+
+# when each GET of $path came, in seconds since the epoch
+sub hit_times {
     my ($path) = @_;
-    return -s "$dir/hits/" . _file($path) // 0;
+    open my $fh, '<', "$dir/hits/" . _file($path) or return ();
+    return map { chomp; $_ } <$fh>;
 }
 
 sub reset {
     unlink glob("$dir/hits/*");
 }
 
-# one byte per hit, appended: atomic across the forked children
+# one line per hit, appended: atomic across the forked children
 sub _hit {
     my ($path) = @_;
     open my $fh, '>>', "$dir/hits/" . _file($path) or return 0;
-    syswrite $fh, '.';
+    syswrite $fh, sprintf("%.3f\n", Time::HiRes::time());
     close $fh;
     return hits($path);
 }
@@ -164,7 +172,7 @@ sub _serve {
 
     if ($path =~ m{^/redirect(/.*)$}) {
         return _reply($c, 302, "moved\n", 'text/plain',
-                      Location => "http://127.0.0.1:$ENV{TEST_NGINX_IDP_PORT}$1");
+                      Location => "http://127.0.0.1:$port$1");
     }
 
     if ($path =~ m{^/hang/}) {
