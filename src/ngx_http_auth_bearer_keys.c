@@ -1173,19 +1173,14 @@ ngx_http_auth_bearer_keys_skipped(void *data, size_t index, jwt_str_t kid,
 {
     ngx_http_auth_bearer_oidc_t *oidc = data;
 
-    size_t      i;
-    u_char      c, buf[64];
+    u_char      buf[64];
     ngx_str_t   k;
 
     /* the IdP's bytes: nothing that could forge a log line */
 
     k.data = buf;
-    k.len = ngx_min(kid.len, sizeof(buf));
-
-    for (i = 0; i < k.len; i++) {
-        c = kid.data[i];
-        buf[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : c;
-    }
+    k.len = ngx_http_auth_bearer_printable(buf, sizeof(buf), kid.data,
+                                           kid.len);
 
     ngx_log_error(NGX_LOG_INFO, oidc->log, 0,
                   "auth_jwt: JWKS of \"%V\": key #%uz (kid \"%V\") "
