@@ -202,12 +202,15 @@ ngx_http_auth_bearer_fetch_start(ngx_http_auth_bearer_fetch_t *f)
     /*
      * https only unless the issuer opted in to http; TLS verified; no
      * redirects, no compression (curl sends no Accept-Encoding unless
-     * asked), a body cap, and every phase bounded by the timeout
+     * asked), a body cap, and every phase bounded by the timeout; an
+     * aborted transfer does not join a resolver thread still blocked in
+     * getaddrinfo() (QUICK_EXIT), which would stall the worker
      */
 
     if (curl_easy_setopt(easy, CURLOPT_URL, (char *) f->url) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_PRIVATE, f) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK
+        || curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR,
                             f->insecure_http ? "http,https" : "https")
            != CURLE_OK

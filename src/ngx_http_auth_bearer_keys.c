@@ -894,16 +894,25 @@ ngx_http_auth_bearer_keys_fetched(ngx_http_auth_bearer_fetch_t *f)
     ngx_http_auth_bearer_oidc_t *oidc = f->data;
 
     u_char      *etag;
+    size_t       len;
     const char  *reason;
+    u_char       error[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
 
     oidc->fetch = NULL;
 
     if (f->error) {
-        ngx_http_auth_bearer_keys_failed(oidc, "%s \"%s\": %s",
+
+        /* curl's text may quote the IdP, e.g. its certificate's name */
+
+        len = ngx_http_auth_bearer_printable(error, sizeof(error),
+                                             (u_char *) f->error,
+                                             ngx_strlen(f->error));
+
+        ngx_http_auth_bearer_keys_failed(oidc, "%s \"%s\": %*s",
                                          oidc->stage
                                          == NGX_HTTP_AUTH_BEARER_DISCOVERY
                                          ? "discovery" : "JWKS",
-                                         f->url, f->error);
+                                         f->url, len, error);
         ngx_http_auth_bearer_fetch_free(f);
         return;
     }
@@ -1004,9 +1013,11 @@ ngx_http_auth_bearer_keys_discovered(ngx_http_auth_bearer_oidc_t *oidc,
         goto done;
     }
 
+    /* none of what a URL escapes: f->url is logged as it is */
+
     for ( /* void */ ; p < last; p++) {
-        if (*p <= ' ' || *p == 0x7f) {
-            reason = "\"jwks_uri\" has white space or a control character";
+        if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\') {
+            reason = "\"jwks_uri\" has a byte that a URL escapes";
             goto done;
         }
     }
@@ -1371,6 +1382,7 @@ ngx_http_auth_bearer_keys_unknown_kid(ngx_http_auth_bearer_oidc_t *oidc,
     jwt_str_t *kid, ngx_uint_t first, ngx_log_t *log)
 {
     size_t      i;
+    u_char      buf[64];
     ngx_str_t   k;
     jwt_key_t  *key;
 
@@ -1391,8 +1403,11 @@ ngx_http_auth_bearer_keys_unknown_kid(ngx_http_auth_bearer_oidc_t *oidc,
     if (ngx_http_auth_bearer_shm_want(oidc->slot, ngx_time(),
                                       NGX_HTTP_AUTH_BEARER_COOLDOWN))
     {
-        k.data = (u_char *) kid->data;
-        k.len = ngx_min(kid->len, 64);
+        /* the client's bytes: nothing that could forge a log line */
+
+        k.data = buf;
+        k.len = ngx_http_auth_bearer_printable(buf, sizeof(buf), kid->data,
+                                               kid->len);
 
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "auth_jwt: unknown kid \"%V\" for \"%V\": keys "

@@ -2742,7 +2742,7 @@ ngx_http_auth_bearer_json_free(void *p)
 
 
 /*
- * A copy of untrusted bytes (a kid from a key file) fit for a log line:
+ * A copy of untrusted bytes (a kid, text from an IdP) fit for a log line:
  * control bytes, quotes, backslashes and non-ASCII become '?', and the
  * copy is cut at size, marked with "...".
  */

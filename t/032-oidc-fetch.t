@@ -27,6 +27,8 @@ IdP::put('/r3/jwks.json', $JWKS);
 IdP::put('/mismatch/.well-known/openid-configuration',
          qq({"issuer":"$IDP/mismatch/","jwks_uri":"$IDP/mismatch/jwks.json"}));
 IdP::put('/mismatch/jwks.json', $JWKS);
+IdP::put('/quote/.well-known/openid-configuration',
+         qq({"issuer":"$IDP/quote","jwks_uri":"$IDP/quote/a\\"b.json"}));
 IdP::put('/gzip/jwks.json', $JWKS);
 IdP::put('/status/500/jwks.json', $JWKS);
 IdP::put('/endless/jwks.json', $JWKS);
@@ -78,6 +80,7 @@ our %T = (
     tls      => tok($TLS_ISS),
     r3       => tok('https://r3.example'),
     mismatch => tok("$IDP/mismatch"),
+    quote    => tok("$IDP/quote"),
     big      => tok('https://big.example'),
     endless  => tok('https://endless.example'),
     gzip     => tok('https://gzip.example'),
@@ -408,3 +411,30 @@ location /api/ {
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 12: a discovered jwks_uri with a raw quote (never in a URL) is refused before it is fetched or logged
+--- main_config
+load_module $TEST_NGINX_MODULE;
+--- http_config
+auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_IDP_PORT/quote insecure_http;
+--- config
+location /api/ {
+    auth_jwt "api";
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+location = /status {
+    auth_jwt_status;
+}
+--- request eval
+["GET /api/items", "GET /status"]
+--- more_headers eval
+[bearer($::T{quote}), ""]
+--- error_code eval
+[503, 200]
+--- response_body_like eval
+[qr{^\Q$::UNAVAILABLE\E\z},
+ qr{"last_error":"discovery \\"http://127\.0\.0\.1:\d+/quote/\.well-known/openid-configuration\\": \\"jwks_uri\\" has a byte that a URL escapes"}]
+--- no_error_log
+a"b.json

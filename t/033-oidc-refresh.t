@@ -39,6 +39,8 @@ our %T = (
     same    => tok('https://same.example', 'rsa'),
     flaky   => tok('https://flaky.example', 'rsa'),
     two     => tok("$IDP/two", 'rsa'),
+    forged  => pk_mint(iss => 'https://same.example',
+                       -header => { kid => 'x" forged="1\\' }),
     random  => [ map {
                      pk_mint(iss => 'https://same.example',
                              -header => { kid => "rnd-$_-" . int(rand(1e9)) })
@@ -224,3 +226,29 @@ ok
 qr{\[warn\] .*auth_jwt: refreshing the keys of "https://flaky\.example" failed \(1 in a row\): JWKS "http://127\.0\.0\.1:\d+/flaky/jwks\.json": HTTP status 503; the last good keys stay in use; next attempt in \d+ s}
 --- no_error_log
 [error]
+
+
+
+=== TEST 7: an unknown kid carrying quotes and a backslash is not written raw to the log, so a client cannot forge log fields
+--- main_config
+load_module $TEST_NGINX_MODULE;
+--- http_config
+auth_jwt_issuer https://same.example insecure_http
+                jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/same/jwks.json;
+--- config
+location /upstream {
+    return 200 "ok\n";
+}
+location /api/ {
+    auth_jwt "api";
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+--- request
+GET /api/items
+--- more_headers eval
+bearer($::T{forged})
+--- error_code: 401
+--- error_log
+unknown kid "x? forged=?1?" for "https://same.example": keys refresh wanted
+--- no_error_log
+forged="1

@@ -339,6 +339,96 @@ subtest 'Cache-Control: max-age sets the next refresh, clamped to [refresh/4, re
 };
 
 
+subtest 'nginx -s quit while the IdP never answers a fetch: the workers exit at once, not after the fetch timeout' => sub {
+    IdP::put('/hang/jwks.json', $JWKS);
+
+    start("auth_jwt_fetch_timeout 60s;\n"
+          . "    auth_jwt_issuer https://hang.example insecure_http "
+          . "jwks_uri=$IDP/hang/jwks.json;");
+
+    my $end = time + 3;
+    sleep 0.05 while !IdP::hits('/hang/jwks.json') && time < $end;
+    is(IdP::hits('/hang/jwks.json'), 1, 'the fetch is under way');
+
+    # the workers, not the master: a zombie until this box's init reaps it
+    my @w = workers();
+    my $t0 = time;
+    ok(nginx('-s', 'quit'), 'nginx -s quit');
+    sleep 0.02 while grep({ kill 0, $_ } @w) && time < $t0 + 10;
+    my $took = time - $t0;
+
+    ok(!grep({ kill 0, $_ } @w), 'both workers are gone');
+    cmp_ok($took, '<', 1, sprintf('... after %.2f s', $took));
+
+    stop();
+};
+
+
+subtest 'a name that takes 15 s to resolve stalls no worker: each fetch ends at its timeout and the next one follows' => sub {
+    my $so = "$ROOT/stall.so";
+
+    # getaddrinfo() of "stall.*" hangs, as with a DNS server gone mute
+    open my $fh, '>', "$ROOT/stall.c" or die $!;
+    print $fh <<'EOC';
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netdb.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+getaddrinfo(const char *node, const char *service,
+    const struct addrinfo *hints, struct addrinfo **res)
+{
+    int (*next)(const char *, const char *, const struct addrinfo *,
+                struct addrinfo **);
+
+    if (node && strncmp(node, "stall.", 6) == 0) {
+        sleep(15);
+        return EAI_AGAIN;
+    }
+
+    next = (void *) dlsym(RTLD_NEXT, "getaddrinfo");
+
+    return next(node, service, hints, res);
+}
+EOC
+    close $fh;
+
+    plan skip_all => 'no C compiler for the getaddrinfo() shim'
+        unless system("cc -shared -fPIC -o '$so' '$ROOT/stall.c' -ldl "
+                      . ">/dev/null 2>&1") == 0;
+
+    local $ENV{LD_PRELOAD} = $so;
+
+    my $hs = mint();
+
+    start("auth_jwt_fetch_timeout 1s;\n"
+          . "    auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;\n"
+          . "    auth_jwt_issuer https://stall.example insecure_http "
+          . "jwks_uri=http://stall.example/jwks.json;");
+
+    my $t0 = time;
+    my (@lat, $bad);
+    while (time < $t0 + 4.5) {
+        my ($st, $body, $took) = get('/api/items', $hs);
+        $bad++ if $st != 200;
+        push @lat, $took;
+        sleep 0.05;
+    }
+
+    ok(!$bad, scalar(@lat) . ' requests meanwhile all verified');
+    cmp_ok(max(@lat), '<', 0.5,
+           sprintf('each answered fast: max %.1f ms', 1000 * max(@lat)));
+
+    # a worker joining the resolver thread would sit out the 15 s
+    my $n = () = error_log() =~ /Resolving timed out after 1\d\d\d milli/g;
+    cmp_ok($n, '>=', 2, "$n fetches cut at the timeout in 4.5 s");
+
+    stop();
+};
+
+
 my $all = do {
     open my $fh, '<', "$ROOT/logs/all-error.log";
     local $/;
