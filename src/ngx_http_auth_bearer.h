@@ -25,7 +25,8 @@
 #define NGX_HTTP_AUTH_BEARER_OIDC      3
 
 /* asymmetric algorithms: what key material may verify for an issuer */
-#define NGX_HTTP_AUTH_BEARER_ALGS_PK   (~JWT_ALGS_HS & ((1u << JWT_ALG_MAX) - 2))
+#define NGX_HTTP_AUTH_BEARER_ALGS_PK                                          \
+    (~JWT_ALGS_HS & ((1u << JWT_ALG_MAX) - 2))
 
 
 /* per-worker state of an OIDC issuer: see ngx_http_auth_bearer_keys.c */

@@ -12,11 +12,12 @@
 #include <ngx_core.h>
 
 #include <jansson.h>
+#include <openssl/sha.h>
 
 
 #define NGX_HTTP_AUTH_BEARER_CACHE_SIZE  4096
 
-#define NGX_HTTP_AUTH_BEARER_DIGEST_LEN  32
+#define NGX_HTTP_AUTH_BEARER_DIGEST_LEN  SHA256_DIGEST_LENGTH
 
 
 /*
@@ -32,7 +33,7 @@ struct ngx_http_auth_bearer_cache_entry_s {
     ngx_http_auth_bearer_cache_entry_t  *next;         /* in its bucket */
     ngx_queue_t                          queue;        /* LRU */
 
-    u_char                               digest[NGX_HTTP_AUTH_BEARER_DIGEST_LEN];
+    u_char                               digest[SHA256_DIGEST_LENGTH];
 
     void                                *policy;
     void                                *issuer;

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_cache.h"
@@ -700,7 +701,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     ngx_str_t *token)
 {
     time_t                               now;
-    u_char                               digest[NGX_HTTP_AUTH_BEARER_DIGEST_LEN];
+    u_char                               digest[SHA256_DIGEST_LENGTH];
     ngx_int_t                            cache;
     ngx_http_auth_bearer_cache_entry_t  *e, tmpl;
 
