@@ -23,16 +23,7 @@ our %T = (
     ignored    => mint(),
 );
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: a valid HS256 access token reaches the upstream with X-User and X-Role from its claims
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
@@ -42,6 +33,19 @@ location /api/ {
     proxy_set_header X-Role $jwt_claim_role;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
+_EOC_
+
+our $default_http_config = <<'_EOC_';
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
+_EOC_
+
+block_defaults(config => $default_config, http_config => $default_http_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a valid HS256 access token reaches the upstream with X-User and X-Role from its claims
 --- request
 GET /api/items
 --- more_headers eval
@@ -55,20 +59,6 @@ auth_jwt: refused
 
 
 === TEST 2: client-sent X-User and X-Role headers are replaced by the verified identity, not appended
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -80,20 +70,6 @@ user=carol role=user
 
 
 === TEST 3: a request without Authorization gets 401 MISSING_AUTHORIZATION with a Bearer challenge and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- error_code: 401
@@ -108,10 +84,6 @@ auth_jwt: refused: no bearer token in the request (MISSING_AUTHORIZATION)
 
 
 === TEST 4: the realm is quoted in the challenge with its quotes and backslashes escaped
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -132,20 +104,6 @@ WWW-Authenticate: Bearer realm="my \"app\" \\ api"
 
 
 === TEST 5: a token signed with another secret is refused as Bad signature and logged by fingerprint only
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -164,20 +122,6 @@ Content-Type: application/json
 
 
 === TEST 6: a payload changed after signing (role escalated to admin) is refused as Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -195,10 +139,6 @@ auth_jwt: refused: signature mismatch (INVALID_CREDENTIALS), iss: "kalamdb"
 
 
 === TEST 7: $jwt_claim_ gives strings decoded, numbers and booleans as JSON text, arrays and objects as compact JSON, absent claims empty
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "s=[$http_x_s] n=[$http_x_n] f=[$http_x_f] b=[$http_x_b] a=[$http_x_a] o=[$http_x_o] none=[$http_x_none]\n";
@@ -227,10 +167,6 @@ s=[say "hi" \o/] n=[42] f=[1.5] b=[true] a=[["dev","ops"]] o=[{"id":7,"name":"ac
 
 
 === TEST 8: $jwt_header_<name> exposes members of the verified JOSE header
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "alg=$http_x_alg kid=$http_x_kid typ=$http_x_typ\n";
@@ -253,10 +189,6 @@ alg=HS256 kid=key-1 typ=JWT
 
 
 === TEST 9: $jwt_payload is the verified claims set as compact JSON
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "payload=$http_x_payload\n";
@@ -277,10 +209,6 @@ bearer($::T{payload})
 
 
 === TEST 10: $jwt_error and $jwt_error_reason are empty when the token is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user error=[$http_x_error]\n";
@@ -302,10 +230,6 @@ user=user-42 error=[]
 
 
 === TEST 11: an error_page in a named location sees $jwt_error and $jwt_error_reason of the refusal
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -334,10 +258,6 @@ auth_jwt: refused: token expired (TOKEN_EXPIRED), iss: "kalamdb"
 
 
 === TEST 12: the error variables also describe a request that carried no token
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -359,10 +279,6 @@ code=MISSING_AUTHORIZATION reason=no bearer token in the request
 
 
 === TEST 13: after a refusal the user, claim, header and payload variables are all empty
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -388,10 +304,6 @@ user=[] sub=[] alg=[] payload=[] code=INVALID_CREDENTIALS
 
 
 === TEST 14: an operator's error_page URI replaces the JSON body, which is only substituted for nginx's built-in page
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -415,10 +327,6 @@ Content-Type: text/html
 
 
 === TEST 15: token=$cookie_access_token takes the token from the Cookie header
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -440,10 +348,6 @@ user=dave role=user
 
 
 === TEST 16: with token= an empty cookie is a missing token, even when an Authorization header carries a valid one
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -471,10 +375,6 @@ auth_jwt: refused: no bearer token in the request (MISSING_AUTHORIZATION)
 
 
 === TEST 17: a bad token taken from a cookie is refused with an invalid_token challenge and not logged
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -501,10 +401,6 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_descripti
 
 
 === TEST 18: auth_jwt off in a nested location (the login endpoint) leaves it open
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -533,10 +429,6 @@ auth_jwt: refused
 
 
 === TEST 19: the variables stay empty where auth_jwt is off, even when a valid token is sent
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -563,10 +455,6 @@ user= role=
 
 
 === TEST 20: auth_jwt at server level protects a location that does not mention it
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 auth_jwt "kalamdb";
 location /upstream {
@@ -588,21 +476,9 @@ WWW-Authenticate: Bearer realm="kalamdb"
 
 
 === TEST 21: a token of a second issuer verifies with that issuer's own secret
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_issuer other secret=env:OTHER_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -614,8 +490,6 @@ user=bob role=user
 
 
 === TEST 22: a token claiming the second issuer but signed with the first issuer's secret is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_issuer other secret=env:OTHER_JWT_SECRET token_type=access;
@@ -645,8 +519,6 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_descripti
 
 
 === TEST 23: a token of the first issuer signed with the second issuer's secret is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_issuer other secret=env:OTHER_JWT_SECRET token_type=access;
@@ -672,8 +544,6 @@ bearer($::T{a_with_b})
 
 
 === TEST 24: an HS512 token verifies when the issuer allows HS256,HS384,HS512
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET algorithms=HS256,HS384,HS512 token_type=access;
 --- config
@@ -697,8 +567,6 @@ user=user-42 alg=HS512
 
 
 === TEST 25: an HS384 token verifies when the issuer allows HS384
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET algorithms=HS384 token_type=access;
 --- config

@@ -52,15 +52,28 @@ our %T = (
     size_8k_over  => mint_len(8193),
 );
 
+our $default_config = <<'_EOC_';
+location /upstream {
+    return 200 "user=$http_x_user role=$http_x_role\n";
+}
+location /api/ {
+    auth_jwt "kalamdb";
+    proxy_set_header X-User $jwt_user;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+_EOC_
+
+our $default_http_config = <<'_EOC_';
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
+_EOC_
+
+block_defaults(config => $default_config, http_config => $default_http_config);
+
 run_tests();
 
 __DATA__
 
 === TEST 1: Basic credentials on a protected location are refused with a pointer to the login endpoint and are not logged
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -89,19 +102,6 @@ YWxpY2U6czNjcjN0LXBhc3N3b3Jk
 
 
 === TEST 2: an authorization scheme other than Bearer or Basic is refused as unsupported
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers
@@ -120,19 +120,6 @@ auth_jwt: refused: Authorization scheme is not Bearer (INVALID_CREDENTIALS)
 
 
 === TEST 3: "Bearer" with nothing after it is a malformed request (400 invalid_request)
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers
@@ -149,19 +136,6 @@ auth_jwt: refused: malformed Authorization header (INVALID_CREDENTIALS)
 
 
 === TEST 4: two spaces between "Bearer" and the token are a malformed request
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -177,19 +151,6 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_request", error_descrip
 
 
 === TEST 5: a tab instead of the space after "Bearer" is a malformed request
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -205,19 +166,6 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_request", error_descrip
 
 
 === TEST 6: a token containing a space is a malformed request and the header value is not logged
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -235,10 +183,6 @@ auth_jwt: refused: malformed Authorization header (INVALID_CREDENTIALS)
 
 
 === TEST 7: the scheme is case-insensitive: "bearer" in lower case is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -260,10 +204,6 @@ user=user-42 role=user
 
 
 === TEST 8: the scheme is case-insensitive: "BEARER" in upper case is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -285,19 +225,6 @@ user=user-42 role=user
 
 
 === TEST 9: two Authorization headers are answered 400 by nginx before any token is looked at
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -307,19 +234,6 @@ bearer(mint()) . bearer(mint(sub => 'admin'))
 
 
 === TEST 10: a token of two segments is malformed and logged by its fingerprint
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -338,19 +252,6 @@ Content-Type: application/json
 
 
 === TEST 11: a token with an empty signature segment ("h.p.") is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -368,19 +269,6 @@ auth_jwt: refused: empty token segment (INVALID_CREDENTIALS)
 
 
 === TEST 12: a valid token with a trailing dot ("h.p.s.") is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -396,19 +284,6 @@ auth_jwt: refused: token does not have three segments (INVALID_CREDENTIALS)
 
 
 === TEST 13: a token with an empty header segment (".p.s") is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -424,19 +299,6 @@ auth_jwt: refused: empty token segment (INVALID_CREDENTIALS)
 
 
 === TEST 14: a token with an empty payload segment ("h..s") is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -452,19 +314,6 @@ auth_jwt: refused: empty token segment (INVALID_CREDENTIALS)
 
 
 === TEST 15: a token of four segments is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -480,19 +329,6 @@ auth_jwt: refused: token does not have three segments (INVALID_CREDENTIALS)
 
 
 === TEST 16: a token of five segments (compact JWE) is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -510,19 +346,6 @@ auth_jwt: refused: JWE tokens are not supported (INVALID_CREDENTIALS)
 
 
 === TEST 17: a token of three thousand dots is refused as malformed in one pass
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -538,19 +361,6 @@ auth_jwt: refused: token does not have three segments (INVALID_CREDENTIALS)
 
 
 === TEST 18: a "+" (base64, not base64url) in a segment is an invalid character, logged by fingerprint
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -568,19 +378,6 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_descripti
 
 
 === TEST 19: a "/" in a segment is an invalid character
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -596,19 +393,6 @@ auth_jwt: refused: invalid character in token (INVALID_CREDENTIALS)
 
 
 === TEST 20: "=" padding after a valid token is an invalid character
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -624,19 +408,6 @@ auth_jwt: refused: invalid character in token (INVALID_CREDENTIALS)
 
 
 === TEST 21: a non-ASCII byte in a segment is an invalid character
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -652,19 +423,6 @@ auth_jwt: refused: invalid character in token (INVALID_CREDENTIALS)
 
 
 === TEST 22: a JWS in JSON serialisation is not a compact token and is refused as malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -680,19 +438,6 @@ auth_jwt: refused: invalid character in token (INVALID_CREDENTIALS)
 
 
 === TEST 23: a signature segment whose length is 1 mod 4 is malformed, and the log names the token's issuer intact
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -710,19 +455,6 @@ qr/auth_jwt: refused: token signature is not base64url \(INVALID_CREDENTIALS\), 
 
 
 === TEST 24: a signature whose last character has non-zero unused bits is refused, so one signature never has two encodings
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -738,19 +470,6 @@ auth_jwt: refused: token signature is not base64url (INVALID_CREDENTIALS)
 
 
 === TEST 25: a header segment whose length is 1 mod 4 is not base64url: Malformed token
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -768,19 +487,6 @@ auth_jwt: refused: token header is not base64url (INVALID_CREDENTIALS)
 
 
 === TEST 26: a payload segment with non-zero unused bits, correctly signed over those bytes, is not base64url: Malformed token
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -798,19 +504,6 @@ auth_jwt: refused: token payload is not base64url (INVALID_CREDENTIALS)
 
 
 === TEST 27: an HMAC tag truncated to 31 bytes is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -828,19 +521,6 @@ auth_jwt: refused: signature length is wrong (INVALID_CREDENTIALS), iss: "kalamd
 
 
 === TEST 28: an HMAC tag extended by one byte is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -856,10 +536,6 @@ auth_jwt: refused: signature length is wrong (INVALID_CREDENTIALS), iss: "kalamd
 
 
 === TEST 29: a valid token of exactly auth_jwt_max_size (1k) bytes is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -882,10 +558,6 @@ user=user-42 role=user
 
 
 === TEST 30: a valid token one byte over auth_jwt_max_size (1k) is refused before decoding
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -913,10 +585,6 @@ WWW-Authenticate: Bearer realm="kalamdb", error="invalid_token", error_descripti
 
 
 === TEST 31: without auth_jwt_max_size a valid token of 8192 bytes is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 large_client_header_buffers 4 16k;
 location /upstream {
@@ -939,10 +607,6 @@ user=user-42 role=user
 
 
 === TEST 32: without auth_jwt_max_size a valid token of 8193 bytes is over the 8k default and refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 large_client_header_buffers 4 16k;
 location /upstream {

@@ -52,16 +52,7 @@ our %T = (
                            . (']' x 2100) . '}', $c),
 );
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: alg "none" is refused even with a signature present
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
@@ -71,6 +62,19 @@ location /api/ {
     proxy_set_header X-Role $jwt_claim_role;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
+_EOC_
+
+our $default_http_config = <<'_EOC_';
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
+_EOC_
+
+block_defaults(config => $default_config, http_config => $default_http_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: alg "none" is refused even with a signature present
 --- request
 GET /api/items
 --- more_headers eval
@@ -89,20 +93,6 @@ Content-Type: application/json
 
 
 === TEST 2: alg "NONE" is refused as alg none
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -118,20 +108,6 @@ auth_jwt: refused: alg none is not allowed (INVALID_CREDENTIALS)
 
 
 === TEST 3: alg "None" is refused as alg none
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -147,20 +123,6 @@ auth_jwt: refused: alg none is not allowed (INVALID_CREDENTIALS)
 
 
 === TEST 4: the classic alg "none" token with an empty signature segment is refused as malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -176,20 +138,6 @@ auth_jwt: refused: empty token segment (INVALID_CREDENTIALS)
 
 
 === TEST 5: a header without alg is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -208,20 +156,6 @@ auth_jwt: refused: alg is missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 6: alg null is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -237,20 +171,6 @@ auth_jwt: refused: alg is missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 7: alg given as a number is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -266,20 +186,6 @@ auth_jwt: refused: alg is missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 8: alg given as an array holding "HS256" is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -295,20 +201,6 @@ auth_jwt: refused: alg is missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 9: alg "hs256" is refused: names are exact and case-sensitive
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -324,20 +216,6 @@ auth_jwt: refused: alg is not supported (INVALID_CREDENTIALS)
 
 
 === TEST 10: alg "RS256 " with a trailing space is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -353,20 +231,6 @@ auth_jwt: refused: alg is not supported (INVALID_CREDENTIALS)
 
 
 === TEST 11: a correctly signed HS384 token is refused when the issuer allows only HS256
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -385,20 +249,6 @@ Content-Type: application/json
 
 
 === TEST 12: an RS256 header over an HMAC tag made with the secret (HS/RS confusion) is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -414,20 +264,6 @@ auth_jwt: refused: alg not allowed for this issuer (INVALID_CREDENTIALS)
 
 
 === TEST 13: a header with a duplicated alg member ("HS256" then "none") is refused as malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -446,20 +282,6 @@ auth_jwt: refused: token header is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 14: a header with crit naming a parameter is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -478,20 +300,6 @@ auth_jwt: refused: crit header parameter is not supported (INVALID_CREDENTIALS)
 
 
 === TEST 15: a header with an empty crit list is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -507,20 +315,6 @@ auth_jwt: refused: crit header parameter is not supported (INVALID_CREDENTIALS)
 
 
 === TEST 16: a three-segment token whose header carries enc (JWE) is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -536,20 +330,6 @@ auth_jwt: refused: JWE tokens are not supported (INVALID_CREDENTIALS)
 
 
 === TEST 17: a nested token (cty "JWT") is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -568,20 +348,6 @@ auth_jwt: refused: nested JWT (cty) is not supported (INVALID_CREDENTIALS)
 
 
 === TEST 18: cty "jwt" in lower case is also a nested token
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -597,20 +363,6 @@ auth_jwt: refused: nested JWT (cty) is not supported (INVALID_CREDENTIALS)
 
 
 === TEST 19: a cty that is not a string is a malformed header
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -626,20 +378,6 @@ auth_jwt: refused: cty is not a string (INVALID_CREDENTIALS)
 
 
 === TEST 20: a kid that is not a string is a malformed header
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -658,20 +396,6 @@ auth_jwt: refused: kid is not a string (INVALID_CREDENTIALS)
 
 
 === TEST 21: a kid with a path is only a label for a secret issuer: the token still verifies with the secret
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -685,20 +409,6 @@ auth_jwt: refused
 
 
 === TEST 22: a kid carrying CR LF is refused as a control character
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -714,20 +424,6 @@ auth_jwt: refused: control character or deep nesting in token header (INVALID_CR
 
 
 === TEST 23: jku, x5u, jwk and x5c in the header are never used: the token verifies with the configured secret
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -741,20 +437,6 @@ auth_jwt: refused
 
 
 === TEST 24: a token signed with a key it carries in its own jwk header is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -773,20 +455,6 @@ Content-Type: application/json
 
 
 === TEST 25: a header that is a JSON array is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -805,20 +473,6 @@ auth_jwt: refused: token header is not a JSON object (INVALID_CREDENTIALS)
 
 
 === TEST 26: a header that is a JSON string is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -834,20 +488,6 @@ auth_jwt: refused: token header is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 27: a header holding invalid UTF-8 is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -863,20 +503,6 @@ auth_jwt: refused: token header is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 28: a header with garbage after the JSON object is malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -892,20 +518,6 @@ auth_jwt: refused: token header is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 29: a header nested 20 levels deep is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -920,20 +532,6 @@ auth_jwt: refused: control character or deep nesting in token header (INVALID_CR
 
 
 === TEST 30: a header nested 2100 levels deep (past the JSON parser's own limit) is a malformed header
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval

@@ -74,16 +74,7 @@ our %T = (
     sub_empty          => mint(sub => ''),
 );
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: a token whose exp is the current second is already expired
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
@@ -93,6 +84,19 @@ location /api/ {
     proxy_set_header X-Role $jwt_claim_role;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
+_EOC_
+
+our $default_http_config = <<'_EOC_';
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
+_EOC_
+
+block_defaults(config => $default_config, http_config => $default_http_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a token whose exp is the current second is already expired
 --- request
 GET /api/items
 --- more_headers eval
@@ -111,20 +115,6 @@ Content-Type: application/json
 
 
 === TEST 2: a token that expired an hour ago is refused with TOKEN_EXPIRED
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -143,20 +133,6 @@ auth_jwt: refused: token expired (TOKEN_EXPIRED)
 
 
 === TEST 3: a token without exp is refused: exp is required
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -175,20 +151,6 @@ Content-Type: application/json
 
 
 === TEST 4: an exp given as a string of digits is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -204,20 +166,6 @@ auth_jwt: refused: exp is not a number (INVALID_CREDENTIALS)
 
 
 === TEST 5: an exp of null is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -233,20 +181,6 @@ auth_jwt: refused: exp is not a number (INVALID_CREDENTIALS)
 
 
 === TEST 6: a negative exp is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -262,20 +196,6 @@ auth_jwt: refused: exp out of range (INVALID_CREDENTIALS)
 
 
 === TEST 7: an exp of 1e308 is refused as out of range, not taken as far future
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -291,20 +211,6 @@ auth_jwt: refused: exp out of range (INVALID_CREDENTIALS)
 
 
 === TEST 8: an exp of 2^63-1 is refused as out of range
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -320,20 +226,6 @@ auth_jwt: refused: exp out of range (INVALID_CREDENTIALS)
 
 
 === TEST 9: an exp of 2^63, past any integer type, makes the claims unparseable and is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -349,20 +241,6 @@ auth_jwt: refused: token payload is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 10: a fractional NumericDate exp in the future is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -376,10 +254,6 @@ auth_jwt: refused
 
 
 === TEST 11: auth_jwt_leeway 300s accepts a token that expired 60 seconds ago
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -404,10 +278,6 @@ auth_jwt: refused
 
 
 === TEST 12: auth_jwt_leeway 60s still refuses a token that expired 10 minutes ago
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -434,8 +304,6 @@ auth_jwt: refused: token expired (TOKEN_EXPIRED)
 
 
 === TEST 13: the issuer's leeway= (600s) wins over a smaller auth_jwt_leeway of the location
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access leeway=600s;
 --- config
@@ -462,8 +330,6 @@ auth_jwt: refused
 
 
 === TEST 14: the issuer's leeway=0s wins over a larger auth_jwt_leeway of the location
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access leeway=0s;
 --- config
@@ -492,20 +358,6 @@ auth_jwt: refused: token expired (TOKEN_EXPIRED)
 
 
 === TEST 15: a token whose nbf is an hour ahead is not yet valid
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -524,10 +376,6 @@ Content-Type: application/json
 
 
 === TEST 16: a token whose nbf is 60 seconds ahead is accepted within a leeway of 300s
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -552,20 +400,6 @@ auth_jwt: refused
 
 
 === TEST 17: a token issued an hour in the future is not yet valid
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -584,10 +418,6 @@ auth_jwt: refused: iat is in the future (INVALID_CREDENTIALS)
 
 
 === TEST 18: a token issued 60 seconds in the future is accepted within a leeway of 300s
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -612,20 +442,6 @@ auth_jwt: refused
 
 
 === TEST 19: an nbf that is not a number is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -641,20 +457,6 @@ auth_jwt: refused: nbf is not a number (INVALID_CREDENTIALS)
 
 
 === TEST 20: an iat that is not a number is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -670,20 +472,8 @@ auth_jwt: refused: iat is not a number (INVALID_CREDENTIALS)
 
 
 === TEST 21: an aud string naming one of the issuer's audiences is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -697,20 +487,8 @@ auth_jwt: refused
 
 
 === TEST 22: an aud array with one of the issuer's audiences among others is accepted
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -724,20 +502,8 @@ auth_jwt: refused
 
 
 === TEST 23: a token without aud is refused when the issuer requires an audience
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -756,20 +522,8 @@ auth_jwt: refused: aud claim missing (INVALID_CREDENTIALS)
 
 
 === TEST 24: an empty aud array is an audience mismatch
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -785,20 +539,8 @@ auth_jwt: refused: aud is neither a string nor a non-empty array (INVALID_CREDEN
 
 
 === TEST 25: an aud that is a number is an audience mismatch
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -814,20 +556,8 @@ auth_jwt: refused: aud is neither a string nor a non-empty array (INVALID_CREDEN
 
 
 === TEST 26: an aud array holding a non-string is an audience mismatch
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -843,20 +573,8 @@ auth_jwt: refused: aud array holds a non-string (INVALID_CREDENTIALS)
 
 
 === TEST 27: an aud differing only in case ("API") is an audience mismatch
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -875,20 +593,8 @@ Content-Type: application/json
 
 
 === TEST 28: near-miss aud values ("ap", "api ", "api,admin") are an audience mismatch
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api,admin;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -904,20 +610,8 @@ auth_jwt: refused: aud does not match (INVALID_CREDENTIALS)
 
 
 === TEST 29: an audience= written before leeway= is still enforced
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access audience=api leeway=60s;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -933,20 +627,6 @@ auth_jwt: refused: aud does not match (INVALID_CREDENTIALS)
 
 
 === TEST 30: a refresh token is refused where an access token is required
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -965,20 +645,6 @@ Content-Type: application/json
 
 
 === TEST 31: a token without token_type is the wrong token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -997,20 +663,6 @@ auth_jwt: refused: token_type claim missing (INVALID_CREDENTIALS)
 
 
 === TEST 32: a token_type other than access ("id") is the wrong token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1026,20 +678,6 @@ auth_jwt: refused: token_type does not match (INVALID_CREDENTIALS)
 
 
 === TEST 33: token_type "Access" is the wrong token type: the match is exact
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1055,20 +693,6 @@ auth_jwt: refused: token_type does not match (INVALID_CREDENTIALS)
 
 
 === TEST 34: a token_type that is not a string is the wrong token type
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1084,20 +708,6 @@ auth_jwt: refused: token_type does not match (INVALID_CREDENTIALS)
 
 
 === TEST 35: a claim carrying CR LF (header injection) is refused and never reaches a header or the log
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1116,20 +726,6 @@ auth_jwt: refused: control character or deep nesting in token (INVALID_CREDENTIA
 
 
 === TEST 36: a claim carrying NUL (\u0000) is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1143,20 +739,6 @@ bearer($::T{nul})
 
 
 === TEST 37: a claim carrying a raw DEL byte is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1172,20 +754,6 @@ auth_jwt: refused: control character or deep nesting in token (INVALID_CREDENTIA
 
 
 === TEST 38: a claim name carrying a control character is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1201,20 +769,6 @@ auth_jwt: refused: control character or deep nesting in token (INVALID_CREDENTIA
 
 
 === TEST 39: a tab inside a nested array of a claim is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1230,20 +784,6 @@ auth_jwt: refused: control character or deep nesting in token (INVALID_CREDENTIA
 
 
 === TEST 40: claims nested 20 levels deep are refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1259,20 +799,6 @@ auth_jwt: refused: control character or deep nesting in token (INVALID_CREDENTIA
 
 
 === TEST 41: a claims set naming sub twice ("alice" then "admin") is refused as malformed
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1291,20 +817,6 @@ auth_jwt: refused: token payload is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 42: a payload that is a JSON array is malformed claims
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1320,20 +832,6 @@ auth_jwt: refused: token payload is not a JSON object (INVALID_CREDENTIALS)
 
 
 === TEST 43: a payload holding invalid UTF-8 is malformed claims
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1349,20 +847,6 @@ auth_jwt: refused: token payload is not valid JSON (INVALID_CREDENTIALS)
 
 
 === TEST 44: an iss that is not a string is malformed claims
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1378,20 +862,6 @@ auth_jwt: refused: iss is not a string (INVALID_CREDENTIALS)
 
 
 === TEST 45: a token without iss is refused: no issuer is trusted by default
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1410,20 +880,6 @@ auth_jwt: refused: token has no iss claim (INVALID_CREDENTIALS)
 
 
 === TEST 46: a token of an unknown issuer is refused before any key is used
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1442,20 +898,6 @@ Content-Type: application/json
 
 
 === TEST 47: an iss with a trailing slash is not the configured issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1471,20 +913,6 @@ auth_jwt: refused: issuer not trusted (INVALID_CREDENTIALS)
 
 
 === TEST 48: an iss differing only in case is not the configured issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1500,20 +928,6 @@ auth_jwt: refused: issuer not trusted (INVALID_CREDENTIALS)
 
 
 === TEST 49: an iss with a scheme added is not the configured issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1529,20 +943,8 @@ auth_jwt: refused: issuer not trusted (INVALID_CREDENTIALS)
 
 
 === TEST 50: user_claim=email makes $jwt_user the email claim
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access user_claim=email;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1556,20 +958,8 @@ auth_jwt: refused
 
 
 === TEST 51: with user_claim=email a token without email is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access user_claim=email;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1585,20 +975,6 @@ auth_jwt: refused: user claim missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 52: a token without sub is refused: there is no user
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1617,20 +993,6 @@ auth_jwt: refused: user claim missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 53: a sub that is a number is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1646,20 +1008,6 @@ auth_jwt: refused: user claim missing or not a string (INVALID_CREDENTIALS)
 
 
 === TEST 54: an empty sub is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval

@@ -19,19 +19,21 @@ our $LITERAL = 'literal-secret-written-in-nginx-conf-0123456789';
 our $FILE_SECRET = 'file-secret-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-ABCD';
 our $WITH_NEWLINE = mint(-key => "$FILE_SECRET\n");
 
+our $default_config = <<'_EOC_';
+location /api/ {
+    auth_jwt "kalamdb";
+}
+_EOC_
+
+block_defaults(config => $default_config);
+
 run_tests();
 
 __DATA__
 
 === TEST 1: a secret shorter than the HS256 output (10 bytes) stops nginx from starting
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:SHORT_JWT_SECRET;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -42,14 +44,8 @@ GET /api/items
 
 
 === TEST 2: a 40-byte secret with algorithms=HS512 stops nginx: the longest allowed hash sets the minimum
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:HS256_ONLY_SECRET algorithms=HS256,HS512;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -60,14 +56,8 @@ GET /api/items
 
 
 === TEST 3: an unknown auth_jwt_issuer parameter stops nginx and is named in the message
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET foo=bar;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -79,14 +69,8 @@ invalid parameter "foo=bar"
 
 
 === TEST 4: a secret=env: naming an unset variable stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:NO_SUCH_VAR;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -97,14 +81,8 @@ environment variable "NO_SUCH_VAR" is not set
 
 
 === TEST 5: a secret=env: naming an empty variable stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:EMPTY_JWT_SECRET;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -115,14 +93,8 @@ environment variable "EMPTY_JWT_SECRET" is not set or empty
 
 
 === TEST 6: an unknown algorithm name stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET algorithms=HS256,HS257;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -133,14 +105,8 @@ unknown algorithm in "algorithms=HS256,HS257"
 
 
 === TEST 7: algorithm names are case-sensitive: "hs256" stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET algorithms=hs256;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -151,14 +117,8 @@ unknown algorithm in "algorithms=hs256"
 
 
 === TEST 8: RS256 on an issuer with a shared secret stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET algorithms=HS256,RS256;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -169,12 +129,6 @@ GET /api/items
 
 
 === TEST 9: auth_jwt turned on without any auth_jwt_issuer stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -185,15 +139,9 @@ GET /api/items
 
 
 === TEST 10: the same issuer declared twice stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -204,14 +152,8 @@ GET /api/items
 
 
 === TEST 11: an issuer without secret= stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb token_type=access;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -222,14 +164,8 @@ GET /api/items
 
 
 === TEST 12: a secret=file: that does not exist stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=file:$TEST_NGINX_HTML_DIR/no-such-secret.txt;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -240,8 +176,6 @@ cannot open secret file
 
 
 === TEST 13: auth_jwt_issuer is an http-level directive: inside server it stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 --- config
@@ -259,8 +193,6 @@ GET /api/items
 
 
 === TEST 14: an unknown auth_jwt parameter stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 --- config
@@ -277,8 +209,6 @@ GET /api/items
 
 
 === TEST 15: auth_jwt token= without a variable stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 --- config
@@ -295,8 +225,6 @@ GET /api/items
 
 
 === TEST 16: "auth_jwt off" with a parameter stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 --- config
@@ -313,14 +241,8 @@ takes no parameters with "off"
 
 
 === TEST 17: an unparsable issuer leeway= stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET leeway=soon;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -331,8 +253,6 @@ GET /api/items
 
 
 === TEST 18: auth_jwt_leeway over a year stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 --- config
@@ -350,14 +270,8 @@ GET /api/items
 
 
 === TEST 19: an empty audience= stops nginx rather than checking nothing
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET audience=;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -368,14 +282,8 @@ GET /api/items
 
 
 === TEST 20: an empty value inside an audience= list stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET audience=api,,admin;
---- config
-location /api/ {
-    auth_jwt "kalamdb";
-}
 --- request
 GET /api/items
 --- must_die
@@ -386,8 +294,6 @@ empty value in "audience=api,,admin"
 
 
 === TEST 21: a literal secret in the configuration logs a warning, nginx starts, and tokens signed with it verify
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=literal-secret-written-in-nginx-conf-0123456789 token_type=access;
 --- config
@@ -413,8 +319,6 @@ the secret is written in the configuration
 
 
 === TEST 22: a secret=file: has its trailing newline stripped, so tokens signed with the line verify
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=file:$TEST_NGINX_HTML_DIR/secret.txt token_type=access;
 --- config
@@ -442,8 +346,6 @@ the secret is written in the configuration
 
 
 === TEST 23: a secret=file: key is the line without its newline: a token signed with the newline is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=file:$TEST_NGINX_HTML_DIR/secret.txt token_type=access;
 --- config
@@ -472,8 +374,6 @@ auth_jwt: refused: signature mismatch (INVALID_CREDENTIALS)
 
 
 === TEST 24: every issuer parameter together is accepted and each one takes effect
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET algorithms=HS256,HS384,HS512 token_type=access leeway=300s audience=api,admin user_claim=email;
 --- config

@@ -184,16 +184,7 @@ for my $c (['RS256', 'rsa'], ['RS384', 'rsa'], ['RS512', 'rsa'],
     ed_noncanon     => with_sig($ed, $ed_sl),
 );
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: an RS256 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
 }
@@ -204,6 +195,17 @@ location /api/ {
     proxy_set_header X-Alg $jwt_header_alg;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
+_EOC_
+
+block_defaults(config => $default_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: an RS256 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
+--- http_config
+auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
 --- request
 GET /api/items
 --- more_headers eval
@@ -217,21 +219,8 @@ auth_jwt: refused
 
 
 === TEST 2: an RS256 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -250,21 +239,8 @@ Content-Type: application/json
 
 
 === TEST 3: an RS384 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -278,21 +254,8 @@ auth_jwt: refused
 
 
 === TEST 4: an RS384 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -311,21 +274,8 @@ Content-Type: application/json
 
 
 === TEST 5: an RS512 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS512;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -339,21 +289,8 @@ auth_jwt: refused
 
 
 === TEST 6: an RS512 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS512;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -372,21 +309,8 @@ Content-Type: application/json
 
 
 === TEST 7: a PS256 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -400,21 +324,8 @@ auth_jwt: refused
 
 
 === TEST 8: a PS256 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -433,21 +344,8 @@ Content-Type: application/json
 
 
 === TEST 9: a PS384 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -461,21 +359,8 @@ auth_jwt: refused
 
 
 === TEST 10: a PS384 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -494,21 +379,8 @@ Content-Type: application/json
 
 
 === TEST 11: a PS512 token, minted by Crypt::JWT, verifies with the issuer's RSA JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS512;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -522,21 +394,8 @@ auth_jwt: refused
 
 
 === TEST 12: a PS512 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS512;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -555,21 +414,8 @@ Content-Type: application/json
 
 
 === TEST 13: an ES256 token, minted by Crypt::JWT, verifies with the issuer's P-256 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -583,21 +429,8 @@ auth_jwt: refused
 
 
 === TEST 14: an ES256 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -616,21 +449,8 @@ Content-Type: application/json
 
 
 === TEST 15: an ES384 token, minted by Crypt::JWT, verifies with the issuer's P-384 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p384.jwks algorithms=ES384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -644,21 +464,8 @@ auth_jwt: refused
 
 
 === TEST 16: an ES384 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p384.jwks algorithms=ES384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -677,21 +484,8 @@ Content-Type: application/json
 
 
 === TEST 17: an ES512 token, minted by Crypt::JWT, verifies with the issuer's P-521 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p521.jwks algorithms=ES512;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -705,21 +499,8 @@ auth_jwt: refused
 
 
 === TEST 18: an ES512 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p521.jwks algorithms=ES512;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -738,21 +519,8 @@ Content-Type: application/json
 
 
 === TEST 19: an EdDSA token of an Ed25519 key, minted by Crypt::JWT, verifies with the issuer's Ed25519 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -766,21 +534,8 @@ auth_jwt: refused
 
 
 === TEST 20: an EdDSA token of an Ed25519 key with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -799,21 +554,8 @@ Content-Type: application/json
 
 
 === TEST 21: an EdDSA token of an Ed448 key, signed with openssl pkeyutl, verifies with the issuer's Ed448 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed448.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -827,21 +569,8 @@ auth_jwt: refused
 
 
 === TEST 22: an EdDSA token of an Ed448 key with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed448.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -860,21 +589,8 @@ Content-Type: application/json
 
 
 === TEST 23: an Ed25519 token, signed with openssl pkeyutl, verifies with the issuer's Ed25519 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=Ed25519;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -888,21 +604,8 @@ auth_jwt: refused
 
 
 === TEST 24: an Ed25519 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=Ed25519;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -921,21 +624,8 @@ Content-Type: application/json
 
 
 === TEST 25: an Ed448 token, signed with openssl pkeyutl, verifies with the issuer's Ed448 JWK and the upstream gets the identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed448.jwks algorithms=Ed448;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -949,21 +639,8 @@ auth_jwt: refused
 
 
 === TEST 26: an Ed448 token with one signature byte changed is refused as Bad signature and nothing reaches the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed448.jwks algorithms=Ed448;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -982,21 +659,8 @@ Content-Type: application/json
 
 
 === TEST 27: an issuer without algorithms= allows what its RSA key can verify: an RS256 token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1010,21 +674,8 @@ auth_jwt: refused
 
 
 === TEST 28: an issuer without algorithms= allows what its RSA key can verify: a PS512 token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1038,23 +689,10 @@ auth_jwt: refused
 
 
 === TEST 29: a PS256 token is refused by an RSA key restricted to "alg":"RS256", even when the issuer allows PS256
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/rsa-rs256.jwks algorithms=RS256,PS256;
 --- user_files eval
 [['rsa-rs256.jwks' => jwks(jwk('rsa', alg => 'RS256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1073,23 +711,10 @@ Content-Type: application/json
 
 
 === TEST 30: an RS256 token is refused by an RSA key restricted to "alg":"PS256", even when the issuer allows RS256
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/rsa-ps256.jwks algorithms=RS256,PS256;
 --- user_files eval
 [['rsa-ps256.jwks' => jwks(jwk('rsa', alg => 'PS256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1108,23 +733,10 @@ Content-Type: application/json
 
 
 === TEST 31: a PS256 token without kid finds no key when the only RSA key is restricted to "alg":"RS256"
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/rsa-rs256.jwks algorithms=RS256,PS256;
 --- user_files eval
 [['rsa-rs256.jwks' => jwks(jwk('rsa', alg => 'RS256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1143,23 +755,10 @@ Content-Type: application/json
 
 
 === TEST 32: without algorithms= an issuer whose only key is "alg":"RS256" does not allow PS256 at all
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/rsa-rs256.jwks;
 --- user_files eval
 [['rsa-rs256.jwks' => jwks(jwk('rsa', alg => 'RS256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1178,21 +777,8 @@ Content-Type: application/json
 
 
 === TEST 33: an ES256 token naming the kid of a P-384 key is refused: the curve does not fit the alg
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p384.jwks algorithms=ES256,ES384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1211,21 +797,8 @@ Content-Type: application/json
 
 
 === TEST 34: an ES256 token without kid finds no key in a set holding only a P-384 key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p384.jwks algorithms=ES256,ES384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1244,21 +817,8 @@ Content-Type: application/json
 
 
 === TEST 35: an ES384 token naming the kid of a P-256 key is refused: the curve does not fit the alg
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256,ES384;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1277,21 +837,8 @@ Content-Type: application/json
 
 
 === TEST 36: an EdDSA token naming the kid of an RSA key is refused even when the issuer allows EdDSA
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256,EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1310,21 +857,8 @@ Content-Type: application/json
 
 
 === TEST 37: an RS256 token naming the kid of an Ed25519 key is refused even when the issuer allows RS256
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA,RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1343,21 +877,8 @@ Content-Type: application/json
 
 
 === TEST 38: a correctly signed RS256 token is refused by an issuer that allows only PS256
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1376,21 +897,8 @@ Content-Type: application/json
 
 
 === TEST 39: a correctly signed PS256 token is refused by an issuer that allows only RS256
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1409,21 +917,8 @@ Content-Type: application/json
 
 
 === TEST 40: an "Ed25519" token naming the kid of an Ed448 key is refused: RFC 9864 names fix the curve
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed448.jwks algorithms=Ed25519,Ed448;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1442,21 +937,8 @@ Content-Type: application/json
 
 
 === TEST 41: an "Ed448" token naming the kid of an Ed25519 key is refused: RFC 9864 names fix the curve
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=Ed25519,Ed448;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1475,21 +957,8 @@ Content-Type: application/json
 
 
 === TEST 42: an EdDSA token signed by an Ed448 key is refused by the Ed25519 key its kid names (signature length)
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1508,21 +977,8 @@ Content-Type: application/json
 
 
 === TEST 43: an HS256 token whose HMAC key is the issuer's RSA public key as its SPKI PEM text with the trailing newline is refused: a key_file issuer never allows HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1541,21 +997,8 @@ Content-Type: application/json
 
 
 === TEST 44: an HS256 token whose HMAC key is the issuer's RSA public key as its SPKI PEM text without the trailing newline is refused: a key_file issuer never allows HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1574,21 +1017,8 @@ Content-Type: application/json
 
 
 === TEST 45: an HS256 token whose HMAC key is the issuer's RSA public key as its DER (SPKI) bytes is refused: a key_file issuer never allows HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1607,21 +1037,8 @@ Content-Type: application/json
 
 
 === TEST 46: an HS256 token whose HMAC key is the issuer's RSA public key as its modulus bytes is refused: a key_file issuer never allows HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1640,21 +1057,8 @@ Content-Type: application/json
 
 
 === TEST 47: an HS256 token whose HMAC key is the issuer's RSA public key as the text of its JWK Set file is refused: a key_file issuer never allows HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1673,21 +1077,8 @@ Content-Type: application/json
 
 
 === TEST 48: an HS256 token whose HMAC key is the issuer's RSA public key as the empty string is refused: a key_file issuer never allows HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1706,8 +1097,6 @@ Content-Type: application/json
 
 
 === TEST 49: an HS256 token whose HMAC key is the RSA public key of auth_jwt_key_file as its SPKI PEM text with the trailing newline is refused: an RSA key never verifies HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1738,8 +1127,6 @@ Content-Type: application/json
 
 
 === TEST 50: an HS256 token whose HMAC key is the RSA public key of auth_jwt_key_file as its SPKI PEM text without the trailing newline is refused: an RSA key never verifies HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1770,8 +1157,6 @@ Content-Type: application/json
 
 
 === TEST 51: an HS256 token whose HMAC key is the RSA public key of auth_jwt_key_file as its DER (SPKI) bytes is refused: an RSA key never verifies HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1802,8 +1187,6 @@ Content-Type: application/json
 
 
 === TEST 52: an HS256 token whose HMAC key is the RSA public key of auth_jwt_key_file as its modulus bytes is refused: an RSA key never verifies HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1834,8 +1217,6 @@ Content-Type: application/json
 
 
 === TEST 53: an HS256 token whose HMAC key is the RSA public key of auth_jwt_key_file as the text of its JWK Set file is refused: an RSA key never verifies HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1866,8 +1247,6 @@ Content-Type: application/json
 
 
 === TEST 54: an HS256 token whose HMAC key is the RSA public key of auth_jwt_key_file as the empty string is refused: an RSA key never verifies HS*
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1898,23 +1277,10 @@ Content-Type: application/json
 
 
 === TEST 55: a key with "use":"enc" is skipped at startup with a warning and an ES256 token naming it is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks algorithms=RS256,ES256;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('p256', use => 'enc'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1934,23 +1300,10 @@ Content-Type: application/json
 
 
 === TEST 56: a key whose key_ops lacks "verify" is skipped at startup with a warning and an ES256 token naming it is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks algorithms=RS256,ES256;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('p256', key_ops => ['sign']))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1970,23 +1323,10 @@ Content-Type: application/json
 
 
 === TEST 57: a P-256 key labelled "alg":"ES384" is skipped at startup with a warning and an ES256 token naming it is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks algorithms=RS256,ES256;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('p256', alg => 'ES384'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2006,23 +1346,10 @@ Content-Type: application/json
 
 
 === TEST 58: a P-256 key labelled "crv":"P-384" is skipped at startup with a warning and an ES256 token naming it is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks algorithms=RS256,ES256;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('p256', crv => 'P-384'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2042,23 +1369,10 @@ Content-Type: application/json
 
 
 === TEST 59: an EC key labelled "kty":"RSA" is skipped at startup with a warning and an ES256 token naming it is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks algorithms=RS256,ES256;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('p256', kty => 'RSA'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2078,23 +1392,10 @@ Content-Type: application/json
 
 
 === TEST 60: a key with "use":"sig", "key_ops":["verify"] and a fitting "alg" verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('p256', use => 'sig', key_ops => ['verify'], alg => 'ES256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2108,21 +1409,8 @@ auth_jwt: refused
 
 
 === TEST 61: a correctly signed RS256 token with crit naming the registered b64 parameter is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2141,21 +1429,8 @@ Content-Type: application/json
 
 
 === TEST 62: a correctly signed RS256 token with crit naming alg is an unsupported token type
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2174,21 +1449,8 @@ Content-Type: application/json
 
 
 === TEST 63: a "?" inside an RS256 token is an invalid character, refused before any key is used
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2207,21 +1469,8 @@ Content-Type: application/json
 
 
 === TEST 64: an RS256 token whose signature starts with a zero octet verifies: the signature is exactly the modulus size
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2235,21 +1484,8 @@ auth_jwt: refused
 
 
 === TEST 65: an ES256 signature in DER (as OpenSSL makes it) instead of raw R || S is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2268,21 +1504,8 @@ Content-Type: application/json
 
 
 === TEST 66: an ES256 signature of 63 bytes is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2301,21 +1524,8 @@ Content-Type: application/json
 
 
 === TEST 67: an ES256 signature of 65 bytes is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2334,21 +1544,8 @@ Content-Type: application/json
 
 
 === TEST 68: an ES256 signature whose halves are zero-padded to 33 bytes is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2367,21 +1564,8 @@ Content-Type: application/json
 
 
 === TEST 69: an ES256 signature with r = s = 0 is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2400,21 +1584,8 @@ Content-Type: application/json
 
 
 === TEST 70: an ES256 signature with r equal to the curve order is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2433,21 +1604,8 @@ Content-Type: application/json
 
 
 === TEST 71: an ES256 signature with s equal to the curve order is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.jwks algorithms=ES256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2466,21 +1624,8 @@ Content-Type: application/json
 
 
 === TEST 72: an RS256 signature with its leading zero octet stripped is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2499,21 +1644,8 @@ Content-Type: application/json
 
 
 === TEST 73: an RS256 signature with a zero octet prepended is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2532,21 +1664,8 @@ Content-Type: application/json
 
 
 === TEST 74: an RS256 signature of value 0 is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2565,21 +1684,8 @@ Content-Type: application/json
 
 
 === TEST 75: an RS256 signature of value 1 is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2598,21 +1704,8 @@ Content-Type: application/json
 
 
 === TEST 76: an RS256 signature of value n - 1 is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2631,21 +1724,8 @@ Content-Type: application/json
 
 
 === TEST 77: an RS256 signature equal to the modulus n is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2664,21 +1744,8 @@ Content-Type: application/json
 
 
 === TEST 78: a PS256 signature with a 20-byte salt instead of 32 is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2697,21 +1764,8 @@ Content-Type: application/json
 
 
 === TEST 79: a PS256 signature with MGF1 over SHA-1 is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=PS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2730,21 +1784,8 @@ Content-Type: application/json
 
 
 === TEST 80: an Ed25519 signature of 63 bytes is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2763,21 +1804,8 @@ Content-Type: application/json
 
 
 === TEST 81: an Ed25519 signature with a byte of garbage appended is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2796,21 +1824,8 @@ Content-Type: application/json
 
 
 === TEST 82: an Ed25519 signature with the non-canonical S + L is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/ed25519.jwks algorithms=EdDSA;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval

@@ -126,18 +126,7 @@ our %T = (
     single_jwk     => tok('ES384', 'p384'),
 );
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: an RSA key of 1024 bits is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
---- user_files eval
-[['keys.jwks' => jwks($::BAD{short}, jwk('rsa'))]]
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
 }
@@ -148,6 +137,19 @@ location /api/ {
     proxy_set_header X-Alg $jwt_header_alg;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
+_EOC_
+
+block_defaults(config => $default_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: an RSA key of 1024 bits is skipped at startup with a warning while the good key of the same file verifies
+--- http_config
+auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
+--- user_files eval
+[['keys.jwks' => jwks($::BAD{short}, jwk('rsa'))]]
 --- request
 GET /api/items
 --- more_headers eval
@@ -163,23 +165,10 @@ auth_jwt: refused
 
 
 === TEST 2: a 1024-bit RSA modulus padded with zero bytes to 256 bytes is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{padded}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -195,23 +184,10 @@ auth_jwt: refused
 
 
 === TEST 3: an RSA modulus of 8320 bits is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{huge}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -227,23 +203,10 @@ auth_jwt: refused
 
 
 === TEST 4: an RSA key with exponent 1 is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{e1}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -259,23 +222,10 @@ auth_jwt: refused
 
 
 === TEST 5: an RSA key with the even exponent 65536 is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{e_even}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -291,23 +241,10 @@ auth_jwt: refused
 
 
 === TEST 6: an EC key whose point is not on P-256 is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{off_curve}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -323,23 +260,10 @@ auth_jwt: refused
 
 
 === TEST 7: a P-256 key whose x is 31 bytes is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{x_short}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -355,23 +279,10 @@ auth_jwt: refused
 
 
 === TEST 8: a P-256 key whose x is zero-padded to 33 bytes is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{x_long}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -387,23 +298,10 @@ auth_jwt: refused
 
 
 === TEST 9: an EC key without y is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{no_y}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -419,23 +317,10 @@ auth_jwt: refused
 
 
 === TEST 10: an EC key without crv is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{no_crv}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -451,23 +336,10 @@ auth_jwt: refused
 
 
 === TEST 11: an RSA key without e is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{no_e}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -483,23 +355,10 @@ auth_jwt: refused
 
 
 === TEST 12: an RSA key without n is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{no_n}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -515,23 +374,10 @@ auth_jwt: refused
 
 
 === TEST 13: an OKP key without x is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{no_x}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -547,23 +393,10 @@ auth_jwt: refused
 
 
 === TEST 14: a key without kty is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{no_kty}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -579,23 +412,10 @@ auth_jwt: refused
 
 
 === TEST 15: a key whose kid is a number is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{kid_number}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -611,23 +431,10 @@ auth_jwt: refused
 
 
 === TEST 16: an RSA key whose n is a number is skipped at startup with a warning while the good key of the same file verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{n_number}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -643,23 +450,10 @@ auth_jwt: refused
 
 
 === TEST 17: JSON garbage mixed with a good key (a string, a number, null) is skipped entry by entry and the good key verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '{"keys":["garbage",42,null,' . JSON::PP->new->canonical->encode(jwk('rsa')) . ']}']]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -677,23 +471,10 @@ auth_jwt: refused
 
 
 === TEST 18: a skipped key's kid carrying CR LF is not written raw to the log, so a key set cannot forge log lines
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa', kid => "e1\r\nINJECTED [emerg] forged", e => b64u("\x01")), jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -709,23 +490,10 @@ skipped: RSA exponent is 1 or even
 
 
 === TEST 19: a token signed by the skipped 1024-bit key and naming its kid is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{short}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -745,23 +513,10 @@ Content-Type: application/json
 
 
 === TEST 20: a key file holding only broken keys stops nginx, naming each skipped key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{short}, $::BAD{e1})]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -773,23 +528,10 @@ keys.jwks": no usable key
 
 
 === TEST 21: a key file with two keys of the same kid stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b', kid => 'rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -799,23 +541,10 @@ keys.jwks": duplicate kid
 
 
 === TEST 22: a key file that is not valid JSON stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '{"keys":[' . JSON::PP->new->encode(jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -825,23 +554,10 @@ keys.jwks": JWKS is not valid JSON
 
 
 === TEST 23: a key file naming "keys" twice is not valid JSON and stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '{"keys":[],"keys":[' . JSON::PP->new->encode(jwk('rsa')) . ']}']]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -851,23 +567,10 @@ keys.jwks": JWKS is not valid JSON
 
 
 === TEST 24: a key file with an empty "keys" array stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '{"keys":[]}']]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -877,23 +580,10 @@ keys.jwks": JWKS "keys" is empty
 
 
 === TEST 25: a key file whose "keys" is an object stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '{"keys":' . JSON::PP->new->encode(jwk('rsa')) . '}']]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -903,23 +593,10 @@ keys.jwks": JWKS "keys" is not an array
 
 
 === TEST 26: a key file holding a JSON array of keys is not a JWK Set and stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '[' . JSON::PP->new->encode(jwk('rsa')) . ']']]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -929,23 +606,10 @@ keys.jwks": no PEM public key or certificate found
 
 
 === TEST 27: a key file that is neither a JWK Set nor a JWK stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => '{"issuer":"https://idp.example"}']]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -955,23 +619,10 @@ keys.jwks": neither a JWK Set nor a JWK
 
 
 === TEST 28: a key file holding only an oct key stops nginx: an issuer never takes symmetric keys from a file
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{oct})]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -982,21 +633,8 @@ keys.jwks": no usable key
 
 
 === TEST 29: a PEM file holding a private key stops nginx: only public keys and certificates are read
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.pem;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -1006,21 +644,8 @@ rsa.pem": PEM block is neither a public key nor a certificate
 
 
 === TEST 30: a PEM file holding a 1024-bit public key stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa1024.pub.pem;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -1030,21 +655,8 @@ rsa1024.pub.pem": RSA key is shorter than 2048 bits
 
 
 === TEST 31: an issuer with key_file= and algorithms=HS256 stops nginx: HS* only ever uses secret=
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256,HS256;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -1054,21 +666,8 @@ HS256, HS384 and HS512 need secret=, not key_file=
 
 
 === TEST 32: an issuer with both secret= and key_file= stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example secret=env:KALAMDB_JWT_SECRET key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- must_die
@@ -1078,8 +677,6 @@ secret= and key_file= are exclusive
 
 
 === TEST 33: auth_jwt_key_file with an unknown format stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1101,8 +698,6 @@ GET /api/items
 
 
 === TEST 34: auth_jwt_key_file with the jwks format given a PEM file stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -1124,23 +719,10 @@ rsa.pub.pem": JWKS is not valid JSON
 
 
 === TEST 35: an oct key in an issuer's key_file is skipped with a warning and an HS256 token made with its secret is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{oct}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1160,23 +742,10 @@ Content-Type: application/json
 
 
 === TEST 36: a key with private members in an issuer's key_file is skipped with a warning and a token naming it is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{private}, jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1196,8 +765,6 @@ Content-Type: application/json
 
 
 === TEST 37: auth_jwt_key_file with an oct key verifies an HS256 token of no configured issuer (NGINX Plus style)
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{oct})]]
 --- config
@@ -1225,8 +792,6 @@ auth_jwt: refused
 
 
 === TEST 38: auth_jwt_key_file with one oct key verifies an HS256 token without kid or iss
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{oct})]]
 --- config
@@ -1254,8 +819,6 @@ auth_jwt: refused
 
 
 === TEST 39: auth_jwt_key_file with a 64-byte oct key verifies an HS512 token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{oct})]]
 --- config
@@ -1283,8 +846,6 @@ auth_jwt: refused
 
 
 === TEST 40: auth_jwt_key_file refuses an HS256 token signed with another secret as Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- user_files eval
 [['keys.jwks' => jwks($::BAD{oct})]]
 --- config
@@ -1317,8 +878,6 @@ Content-Type: application/json
 
 
 === TEST 41: an oct key shorter than 32 bytes in auth_jwt_key_file is skipped with a warning
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- user_files eval
 [['keys.jwks' => jwks({ kty => 'oct', kid => 'tiny', k => b64u('0123456789abcdef') }, $::BAD{oct})]]
 --- config
@@ -1348,8 +907,6 @@ auth_jwt: refused
 
 
 === TEST 42: a token whose iss names a configured issuer is verified by that issuer's secret, never by auth_jwt_key_file
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 --- user_files eval
@@ -1384,23 +941,10 @@ Content-Type: application/json
 
 
 === TEST 43: a token without kid is refused when several keys of the set fit its alg: no key is tried in turn
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1419,23 +963,10 @@ Content-Type: application/json
 
 
 === TEST 44: a token without kid verifies with the only key of the set that fits its alg
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1449,23 +980,10 @@ auth_jwt: refused
 
 
 === TEST 45: a token whose kid names no key of the set is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1484,23 +1002,10 @@ Content-Type: application/json
 
 
 === TEST 46: a token with an empty kid is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1519,8 +1024,6 @@ Content-Type: application/json
 
 
 === TEST 47: a token with a 64 KiB kid, under a raised auth_jwt_max_size, is refused by the exact lookup
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
@@ -1556,8 +1059,6 @@ Content-Type: application/json
 
 
 === TEST 48: a token with a 64 KiB kid is over the default auth_jwt_max_size and refused before decoding
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
@@ -1592,23 +1093,10 @@ Content-Type: application/json
 
 
 === TEST 49: a token whose kid is an array is refused as a malformed header
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1627,23 +1115,10 @@ Content-Type: application/json
 
 
 === TEST 50: a token whose kid carries CR LF is refused as a malformed header, the kid never reaching the log
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1664,23 +1139,10 @@ X-Injected
 
 
 === TEST 51: a token whose kid is "../rsa" is refused: a kid is never a path
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1699,23 +1161,10 @@ Content-Type: application/json
 
 
 === TEST 52: a token signed by an attacker whose kid is the path of the attacker's public key file is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b'), jwk('p256'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1734,22 +1183,9 @@ Content-Type: application/json
 
 
 === TEST 53: issuer B's own token verifies with B's key next to issuer A
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
 auth_jwt_issuer https://b.example key_file=$TEST_NGINX_KEYS/rsa-b.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1763,22 +1199,9 @@ auth_jwt: refused
 
 
 === TEST 54: a token of issuer B signed with issuer A's key and naming A's kid is refused: A's keys never verify B's tokens
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
 auth_jwt_issuer https://b.example key_file=$TEST_NGINX_KEYS/rsa-b.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1797,22 +1220,9 @@ Content-Type: application/json
 
 
 === TEST 55: a token of issuer B signed with issuer A's key and no kid is a Bad signature under B's key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
 auth_jwt_issuer https://b.example key_file=$TEST_NGINX_KEYS/rsa-b.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1831,22 +1241,9 @@ Content-Type: application/json
 
 
 === TEST 56: a token of issuer A signed with issuer B's key and naming B's kid is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
 auth_jwt_issuer https://b.example key_file=$TEST_NGINX_KEYS/rsa-b.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1865,21 +1262,8 @@ Content-Type: application/json
 
 
 === TEST 57: jku, x5u, jwk and x5c pointing at an attacker's key are ignored: the token verifies with the configured key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1893,21 +1277,8 @@ auth_jwt: refused
 
 
 === TEST 58: a token signed by an attacker key embedded in its own jwk header is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1926,21 +1297,8 @@ Content-Type: application/json
 
 
 === TEST 59: a token signed by an attacker key embedded in its jwk header and named by its kid is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1959,21 +1317,8 @@ Content-Type: application/json
 
 
 === TEST 60: a token signed by an attacker key whose certificate is in x5c is a Bad signature
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -1992,21 +1337,8 @@ Content-Type: application/json
 
 
 === TEST 61: a token signed by an attacker key published at its jku and x5u is a Bad signature under the configured key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.jwks;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2025,21 +1357,8 @@ Content-Type: application/json
 
 
 === TEST 62: an issuer key_file in PEM (SPKI) verifies an RS256 token without kid
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.pub.pem;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2053,21 +1372,8 @@ auth_jwt: refused
 
 
 === TEST 63: a PEM key has no kid: a token naming a kid is refused by a PEM key file
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.pub.pem;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2086,21 +1392,8 @@ Content-Type: application/json
 
 
 === TEST 64: an issuer key_file holding an X.509 certificate verifies with the certificate's RSA key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/rsa.crt;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2114,21 +1407,8 @@ auth_jwt: refused
 
 
 === TEST 65: an issuer key_file holding an X.509 certificate of a P-256 key verifies an ES256 token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_KEYS/p256.crt;
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2142,23 +1422,10 @@ auth_jwt: refused
 
 
 === TEST 66: a PEM bundle of RSA, P-256 and Ed25519 public keys verifies an EdDSA token with the one key that fits
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/bundle.pem;
 --- user_files eval
 [['bundle.pem' => key_text('rsa.pub.pem') . key_text('p256.pub.pem') . key_text('ed25519.pub.pem')]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2172,8 +1439,6 @@ auth_jwt: refused
 
 
 === TEST 67: auth_jwt_key_file with the pem format verifies an RS256 token of no configured issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
@@ -2199,23 +1464,10 @@ auth_jwt: refused
 
 
 === TEST 68: a JWK Set file starting with white space (a blank line) is read as JSON and verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
 --- user_files eval
 [['keys.jwks' => "\n  " . jwks(jwk('rsa'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -2229,23 +1481,10 @@ auth_jwt: refused
 
 
 === TEST 69: a key file holding a single JWK rather than a set verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/key.jwk;
 --- user_files eval
 [['key.jwk' => JSON::PP->new->encode(jwk('p384'))]]
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role alg=$http_x_alg\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_set_header X-Alg $jwt_header_alg;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval

@@ -85,21 +85,7 @@ our %T = (
 
 );
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: auth_jwt_require with a map lets role dba through
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
-map $jwt_claim_role $jwt_role_ok {
-    default  0;
-    dba      1;
-    system   1;
-}
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
 }
@@ -109,6 +95,26 @@ location /api/ {
     proxy_set_header X-User $jwt_user;
     proxy_set_header X-Role $jwt_claim_role;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+_EOC_
+
+our $default_http_config = <<'_EOC_';
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
+_EOC_
+
+block_defaults(config => $default_config, http_config => $default_http_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: auth_jwt_require with a map lets role dba through
+--- http_config
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
+map $jwt_claim_role $jwt_role_ok {
+    default  0;
+    dba      1;
+    system   1;
 }
 --- request
 GET /api/items
@@ -123,25 +129,12 @@ auth_jwt: refused
 
 
 === TEST 2: auth_jwt_require with a map lets role system through
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
     default  0;
     dba      1;
     system   1;
-}
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    auth_jwt_require $jwt_role_ok error=403;
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
 --- request
 GET /api/items
@@ -156,25 +149,12 @@ auth_jwt: refused
 
 
 === TEST 3: auth_jwt_require error=403 refuses role user with 403 INSUFFICIENT_PERMISSIONS and an insufficient_scope challenge
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
     default  0;
     dba      1;
     system   1;
-}
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    auth_jwt_require $jwt_role_ok error=403;
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
 --- request
 GET /api/items
@@ -194,25 +174,12 @@ Content-Type: application/json
 
 
 === TEST 4: auth_jwt_require error=403 refuses a token without role (the map default 0)
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
     default  0;
     dba      1;
     system   1;
-}
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    auth_jwt_require $jwt_role_ok error=403;
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
 --- request
 GET /api/items
@@ -232,8 +199,6 @@ Content-Type: application/json
 
 
 === TEST 5: auth_jwt_require without error= refuses with 401 INVALID_CREDENTIALS "Token does not satisfy the required claims"
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -270,8 +235,6 @@ Content-Type: application/json
 
 
 === TEST 6: auth_jwt_require error=401 is the default spelled out
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -308,8 +271,6 @@ Content-Type: application/json
 
 
 === TEST 7: auth_jwt_require with several values refuses when one of them is empty
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -346,8 +307,6 @@ Content-Type: application/json
 
 
 === TEST 8: auth_jwt_require with several values passes when all of them are non-empty and not "0"
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -379,10 +338,6 @@ auth_jwt: refused
 
 
 === TEST 9: auth_jwt_require refuses a value of "0" (a claim of number 0)
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -412,10 +367,6 @@ Content-Type: application/json
 
 
 === TEST 10: auth_jwt_require refuses a value of "0" (a claim of string "0")
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -445,10 +396,6 @@ Content-Type: application/json
 
 
 === TEST 11: auth_jwt_require passes a value of "2"
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -473,10 +420,6 @@ auth_jwt: refused
 
 
 === TEST 12: auth_jwt_require refuses a claim that is the empty string
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -506,8 +449,6 @@ Content-Type: application/json
 
 
 === TEST 13: with two auth_jwt_require rules the failing one decides: the first passes, the second answers 403
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -545,8 +486,6 @@ Content-Type: application/json
 
 
 === TEST 14: with two failing auth_jwt_require rules the first one answers (401)
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -584,8 +523,6 @@ Content-Type: application/json
 
 
 === TEST 15: auth_jwt_require at server level applies to a location without rules of its own
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -622,8 +559,6 @@ Content-Type: application/json
 
 
 === TEST 16: a location's own auth_jwt_require replaces the server's rules
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -656,25 +591,12 @@ auth_jwt: refused
 
 
 === TEST 17: a token refused on its signature is answered as such (401 Bad signature) before any auth_jwt_require rule
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
     default  0;
     dba      1;
     system   1;
-}
---- config
-location /upstream {
-    return 200 "user=$http_x_user role=$http_x_role\n";
-}
-location /api/ {
-    auth_jwt "kalamdb";
-    auth_jwt_require $jwt_role_ok error=403;
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Role $jwt_claim_role;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
 --- request
 GET /api/items
@@ -694,8 +616,6 @@ Content-Type: application/json
 
 
 === TEST 18: a boolean claim is checked through a map: "admin": true passes
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_admin $jwt_is_admin {
@@ -726,8 +646,6 @@ auth_jwt: refused
 
 
 === TEST 19: a boolean claim is checked through a map: "admin": false is refused with 403
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_admin $jwt_is_admin {
@@ -763,8 +681,6 @@ Content-Type: application/json
 
 
 === TEST 20: auth_jwt_require with error=402 stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 map $jwt_claim_role $jwt_role_ok {
@@ -792,10 +708,6 @@ GET /api/items
 
 
 === TEST 21: auth_jwt_require with error= but no value stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -816,8 +728,6 @@ needs at least one value
 
 
 === TEST 22: auth_jwt_claim_set reaches nested members: org.name and org.id
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_org_name org name;
@@ -845,8 +755,6 @@ auth_jwt: refused
 
 
 === TEST 23: auth_jwt_claim_set of a whole object gives it as compact JSON
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_org org;
@@ -872,8 +780,6 @@ auth_jwt: refused
 
 
 === TEST 24: auth_jwt_claim_set joins an array of strings with commas
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_groups groups;
@@ -899,8 +805,6 @@ auth_jwt: refused
 
 
 === TEST 25: auth_jwt_claim_set joins a nested array (realm_access.roles) with commas
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_roles realm_access roles;
@@ -926,8 +830,6 @@ auth_jwt: refused
 
 
 === TEST 26: auth_jwt_claim_set joins a mixed array: strings as text, other values as JSON, null as nothing
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_list list;
@@ -953,8 +855,6 @@ auth_jwt: refused
 
 
 === TEST 27: auth_jwt_claim_set of an empty array is the empty string
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_groups groups;
@@ -980,8 +880,6 @@ auth_jwt: refused
 
 
 === TEST 28: auth_jwt_claim_set of a missing member, or of a path through a string, is empty
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_missing org missing;
@@ -1009,8 +907,6 @@ auth_jwt: refused
 
 
 === TEST 29: auth_jwt_claim_set feeds auth_jwt_require through a map over the joined roles
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_roles realm_access roles;
@@ -1042,8 +938,6 @@ auth_jwt: refused
 
 
 === TEST 30: auth_jwt_header_set exposes JOSE header members, nested ones included
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_header_set $jwt_hdr_kid kid;
@@ -1073,8 +967,6 @@ auth_jwt: refused
 
 
 === TEST 31: auth_jwt_claim_set and auth_jwt_header_set variables are empty after a refusal
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_claim_set $jwt_org_name org name;
@@ -1102,10 +994,6 @@ org=[] alg=[] code=INVALID_CREDENTIALS
 
 
 === TEST 32: $jwt_claim_ of an array whose strings hold commas is JSON, so the elements stay unambiguous
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "groups=$http_x_groups\n";
@@ -1128,10 +1016,6 @@ auth_jwt: refused
 
 
 === TEST 33: auth_jwt_type signed is accepted and tokens verify
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -1156,10 +1040,6 @@ auth_jwt: refused
 
 
 === TEST 34: auth_jwt_type encrypted stops nginx: JWE is not supported
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -1180,10 +1060,6 @@ GET /api/items
 
 
 === TEST 35: auth_jwt_type nested stops nginx: nested tokens are not supported
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -1204,10 +1080,6 @@ GET /api/items
 
 
 === TEST 36: an unknown auth_jwt_type stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -1228,10 +1100,6 @@ GET /api/items
 
 
 === TEST 37: $jwt_claim_ gives negative, zero and large integers and false as JSON text; null is empty; empty array and object as JSON
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "neg=$http_x_neg zero=$http_x_zero big=$http_x_big f=$http_x_f nul=[$http_x_nul] ea=$http_x_ea eo=$http_x_eo\n";
@@ -1260,10 +1128,6 @@ auth_jwt: refused
 
 
 === TEST 38: $jwt_header_ gives numbers, booleans, arrays and objects of the header as JSON text
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "n=$http_x_n b=$http_x_b a=$http_x_a o=$http_x_o\n";
@@ -1289,10 +1153,6 @@ auth_jwt: refused
 
 
 === TEST 39: $jwt_payload is the claims set re-serialised compactly: white space and escapes of the token are not passed through
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "payload=$http_x_payload\n";
@@ -1315,10 +1175,6 @@ auth_jwt: refused
 
 
 === TEST 40: auth_jwt_allow_missing on lets a request without a token through with no identity
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -1341,10 +1197,6 @@ auth_jwt: refused
 
 
 === TEST 41: auth_jwt_allow_missing on still refuses a token that does not verify
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";
@@ -1374,8 +1226,6 @@ Content-Type: application/json
 
 
 === TEST 42: a Firebase-shaped ID token of the configured project verifies
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/proj-a key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256 audience=proj-a;
 auth_jwt_claim_set $jwt_fb_provider firebase sign_in_provider;
@@ -1402,8 +1252,6 @@ auth_jwt: refused
 
 
 === TEST 43: a Firebase ID token of another project is refused: its issuer is not trusted
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/proj-a key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256 audience=proj-a;
 auth_jwt_claim_set $jwt_fb_provider firebase sign_in_provider;
@@ -1435,8 +1283,6 @@ Content-Type: application/json
 
 
 === TEST 44: a token of the project's issuer with another project's audience is an audience mismatch
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/proj-a key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256 audience=proj-a;
 auth_jwt_claim_set $jwt_fb_provider firebase sign_in_provider;
@@ -1468,8 +1314,6 @@ Content-Type: application/json
 
 
 === TEST 45: a Firebase custom token (issued by a service account for the Identity Toolkit) is refused: its issuer is not trusted
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/proj-a key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256 audience=proj-a;
 auth_jwt_claim_set $jwt_fb_provider firebase sign_in_provider;
@@ -1501,8 +1345,6 @@ Content-Type: application/json
 
 
 === TEST 46: a Google Sign-In ID token is refused: accounts.google.com is not the project's issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/proj-a key_file=$TEST_NGINX_KEYS/rsa.jwks algorithms=RS256 audience=proj-a;
 auth_jwt_claim_set $jwt_fb_provider firebase sign_in_provider;
@@ -1534,8 +1376,6 @@ Content-Type: application/json
 
 
 === TEST 47: the largest exp (9999-12-31T23:59:59Z) with the largest leeway (366d) is accepted: exp + leeway does not overflow
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access leeway=366d;
 --- config
@@ -1561,8 +1401,6 @@ auth_jwt: refused
 
 
 === TEST 48: an exp one second past 9999-12-31T23:59:59Z is out of range even with the largest leeway
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access leeway=366d;
 --- config
@@ -1593,10 +1431,6 @@ Content-Type: application/json
 
 
 === TEST 49: a 100 KB claim is refused by the size cap before decoding, so it never reaches an upstream header
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 large_client_header_buffers 4 256k;
 location /upstream {
@@ -1626,10 +1460,6 @@ Content-Type: application/json
 
 
 === TEST 50: a claims set followed by a second JSON object is refused as malformed claims, not read up to its first object
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 --- config
 location /upstream {
     return 200 "user=$http_x_user role=$http_x_role\n";

@@ -84,17 +84,7 @@ our $KC_FILES = [
     [ 'realms/demo/protocol/openid-connect/certs', $JWKS ],
 ];
 
-run_tests();
-
-__DATA__
-
-=== TEST 1: discovery, then the JWKS it names, let a valid RS256 token through as oidc:kcl:<sub> with $jwt_provider kcl
---- main_config
-load_module $TEST_NGINX_MODULE;
---- http_config
-auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_SERVER_PORT/realms/demo
-                insecure_http audience=account;
---- config
+our $default_config = <<'_EOC_';
 location /upstream {
     return 200 "user=$http_x_user provider=$http_x_provider\n";
 }
@@ -104,6 +94,18 @@ location /api/ {
     proxy_set_header X-Provider $jwt_provider;
     proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
+_EOC_
+
+block_defaults(config => $default_config);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: discovery, then the JWKS it names, let a valid RS256 token through as oidc:kcl:<sub> with $jwt_provider kcl
+--- http_config
+auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_SERVER_PORT/realms/demo
+                insecure_http audience=account;
 --- user_files eval
 $::KC_FILES
 --- request
@@ -121,21 +123,9 @@ qr{auth_jwt: keys of "http://127\.0\.0\.1:\d+/realms/demo" from "http://127\.0\.
 
 
 === TEST 2: the verified user replaces a client-sent X-User on its way to the upstream
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_SERVER_PORT/realms/demo
                 insecure_http audience=account;
---- config
-location /upstream {
-    return 200 "user=$http_x_user provider=$http_x_provider\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Provider $jwt_provider;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- user_files eval
 $::KC_FILES
 --- request
@@ -148,22 +138,10 @@ user=oidc:kcl:f:1234 provider=kcl
 
 
 === TEST 3: a Firebase-shaped issuer: the project's ID token passes as oidc:fbs:<uid>; another project's token and another audience are refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/demo-project
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_SERVER_PORT/fb/jwks.json
                 insecure_http audience=demo-project;
---- config
-location /upstream {
-    return 200 "user=$http_x_user provider=$http_x_provider\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Provider $jwt_provider;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- user_files eval
 [[ 'fb/jwks.json', $::JWKS ]]
 --- request eval
@@ -180,22 +158,10 @@ location /api/ {
 
 
 === TEST 4: user_prefix= replaces the whole prefix of $jwt_user
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/demo-project
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_SERVER_PORT/fb/jwks.json
                 insecure_http audience=demo-project user_prefix=fb:;
---- config
-location /upstream {
-    return 200 "user=$http_x_user provider=$http_x_provider\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Provider $jwt_provider;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- user_files eval
 [[ 'fb/jwks.json', $::JWKS ]]
 --- request
@@ -208,8 +174,6 @@ user=fb:uid-7 provider=fbs
 
 
 === TEST 5: a token of an untrusted issuer is refused before any I/O: the IdP never sees its discovery URL
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_IDP_PORT/good insecure_http;
 --- config
@@ -241,8 +205,6 @@ location /idp-hits/ {
 
 
 === TEST 6: with the IdP down from the start, a valid token gets 503 KEYS_UNAVAILABLE with Retry-After, never 401
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/demo-project
                 jwks_uri=http://127.0.0.1:1/jwks.json
@@ -274,8 +236,6 @@ Content-Type: application/json
 
 
 === TEST 7: the status page answers JSON: state, jwks_uri, key ids, generation, times and counters of each OIDC issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_SERVER_PORT/realms/demo
                 insecure_http audience=account;
@@ -308,8 +268,6 @@ $::KC_FILES
 
 
 === TEST 8: ?format=prometheus gives the same in the Prometheus text format
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_SERVER_PORT/realms/demo
                 insecure_http audience=account;
@@ -352,21 +310,9 @@ auth_jwt_fetches_total\{issuer="[^"]+",result="failed"\} 0
 
 
 === TEST 9: issuers listed in KALAMDB_JWT_TRUSTED_ISSUERS (env:) share the line's parameters; one declared on its own line keeps its own, and $jwt_provider is empty for it
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
 auth_jwt_issuer env:KALAMDB_JWT_TRUSTED_ISSUERS insecure_http audience=account;
---- config
-location /upstream {
-    return 200 "user=$http_x_user provider=$http_x_provider\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Provider $jwt_provider;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- user_files eval
 $::KC_FILES
 --- request eval
@@ -381,8 +327,6 @@ $::KC_FILES
 
 
 === TEST 10: map $jwt_user and auth_jwt_require let only known users through at the edge
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_SERVER_PORT/realms/demo
                 insecure_http audience=account;
@@ -415,20 +359,8 @@ $::KC_FILES
 
 
 === TEST 11: the provider code of $jwt_user and $jwt_provider is detected from the issuer; an unknown issuer gets 3 hex digits of SHA-256 of its iss
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval
 $::PROVIDER_CONF
---- config
-location /upstream {
-    return 200 "user=$http_x_user provider=$http_x_provider\n";
-}
-location /api/ {
-    auth_jwt "api";
-    proxy_set_header X-User $jwt_user;
-    proxy_set_header X-Provider $jwt_provider;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- user_files eval
 [[ 'p/jwks.json', $::JWKS ]]
 --- request eval

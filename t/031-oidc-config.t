@@ -12,13 +12,19 @@ $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
 $ENV{TEST_EMPTY_ISSUERS} = ' , ';
 delete $ENV{TEST_NO_SUCH_ISSUERS};
 
+our $default_config = <<'_EOC_';
+location /api/ {
+    auth_jwt "api";
+}
+_EOC_
+
+block_defaults(config => $default_config);
+
 run_tests();
 
 __DATA__
 
 === TEST 1: an https issuer without secret= or key_file= is an OIDC issuer, and nginx starts with the implicit zone
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/demo-project
                 audience=demo-project;
@@ -37,14 +43,8 @@ pong
 
 
 === TEST 2: HS256 is never allowed for an OIDC issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example/realms/demo algorithms=RS256,HS256;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -54,14 +54,8 @@ GET /api/items
 
 
 === TEST 3: a plain http issuer needs the insecure_http opt-in
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://idp.example/realms/demo;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -71,15 +65,9 @@ GET /api/items
 
 
 === TEST 4: a plain http jwks_uri= needs the opt-in too, even for an https issuer
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://securetoken.google.com/demo-project
                 jwks_uri=http://keys.example/jwks.json;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -89,15 +77,9 @@ the jwks_uri "http://keys.example/jwks.json" is plain http; use https, or add in
 
 
 === TEST 5: discovery= and jwks_uri= are exclusive
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example discovery=https://idp.example/d
                 jwks_uri=https://idp.example/k;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -107,14 +89,8 @@ GET /api/items
 
 
 === TEST 6: an issuer that is neither a URL nor has a key source stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb audience=x;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -124,14 +100,8 @@ GET /api/items
 
 
 === TEST 7: OIDC parameters on a secret= issuer stop nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET refresh=5m;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -141,14 +111,8 @@ GET /api/items
 
 
 === TEST 8: refresh= takes a time of at least 1s
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example refresh=0s;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -158,14 +122,8 @@ GET /api/items
 
 
 === TEST 9: a jwks_uri= that is not an https URL stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://idp.example jwks_uri=ftp://idp.example/jwks;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -175,14 +133,8 @@ the jwks_uri "ftp://idp.example/jwks" is not an https:// URL
 
 
 === TEST 10: env: naming a variable that is not set stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer env:TEST_NO_SUCH_ISSUERS;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -192,8 +144,6 @@ GET /api/items
 
 
 === TEST 11: env: with an empty list only warns
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 auth_jwt_issuer env:TEST_EMPTY_ISSUERS;
@@ -209,15 +159,9 @@ pong
 
 
 === TEST 12: auth_jwt_ca_file that cannot be read stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_ca_file /nonexistent/ca.pem;
 auth_jwt_issuer https://idp.example;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -227,15 +171,9 @@ GET /api/items
 
 
 === TEST 13: auth_jwt_zone needs name:size of at least 8 pages
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_zone jwks:4k;
 auth_jwt_issuer https://idp.example;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die
@@ -245,8 +183,6 @@ GET /api/items
 
 
 === TEST 14: auth_jwt_zone without a size stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_zone jwks;
 --- config
@@ -262,8 +198,6 @@ GET /api/items
 
 
 === TEST 15: an explicit zone, fetch timeout and refresh policy start
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_zone jwks:256k;
 auth_jwt_fetch_timeout 3s;
@@ -281,15 +215,9 @@ pong
 
 
 === TEST 16: auth_jwt_fetch_timeout 0 (no timeout at all for libcurl) stops nginx
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_fetch_timeout 0;
 auth_jwt_issuer https://idp.example;
---- config
-location /api/ {
-    auth_jwt "api";
-}
 --- request
 GET /api/items
 --- must_die

@@ -102,13 +102,20 @@ our $UNAVAILABLE = qq({"status":"error","error":{"code":"KEYS_UNAVAILABLE",)
                  . qq("message":"Signing keys are not available yet; retry )
                  . qq(later"}}\n);
 
+our $default_config = <<'_EOC_';
+location /api/ {
+    auth_jwt "api";
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+_EOC_
+
+block_defaults(config => $default_config);
+
 run_tests();
 
 __DATA__
 
 === TEST 1: an https IdP whose certificate is signed by the CA of auth_jwt_ca_file serves discovery and keys
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_ca_file $TEST_NGINX_SERVROOT/tls/ca.crt;
 auth_jwt_issuer https://127.0.0.1:$TEST_NGINX_TLS_PORT/tls;
@@ -145,8 +152,6 @@ bearer($::T{tls})
 
 
 === TEST 2: the same IdP without the test CA fails verification: no keys, 503, and the log says why
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://127.0.0.1:$TEST_NGINX_TLS_PORT/tls;
 server {
@@ -156,11 +161,6 @@ server {
     location / {
         root $TEST_NGINX_HTML_DIR;
     }
-}
---- config
-location /api/ {
-    auth_jwt "api";
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
 }
 --- user_files eval
 $::TLS_FILES
@@ -177,8 +177,6 @@ qr{\[error\] .*auth_jwt: refreshing the keys of "https://127\.0\.0\.1:\d+/tls" f
 
 
 === TEST 3: a redirect from the IdP is not followed
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://r3.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/redirect/r3/jwks.json;
@@ -207,8 +205,6 @@ location = /status {
 
 
 === TEST 4: a discovery document whose issuer is not the configured one, byte for byte, is refused and its jwks_uri never fetched
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_IDP_PORT/mismatch insecure_http;
 --- config
@@ -235,16 +231,9 @@ location = /status {
 
 
 === TEST 5: a JWKS larger than 1m is refused by its Content-Length
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://big.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/big/2000000;
---- config
-location /api/ {
-    auth_jwt "api";
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -258,8 +247,6 @@ qr{JWKS "http://127\.0\.0\.1:\d+/big/2000000": response body larger than 1m}
 
 
 === TEST 6: an endless body is cut by the fetch timeout while the worker keeps serving
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_fetch_timeout 1500ms;
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
@@ -290,16 +277,9 @@ location = /status {
 
 
 === TEST 7: a compressed response is refused
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://gzip.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/gzip/jwks.json;
---- config
-location /api/ {
-    auth_jwt "api";
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -311,16 +291,9 @@ compressed response refused
 
 
 === TEST 8: an IdP answering 500 leaves the issuer without keys
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://500.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/status/500/jwks.json;
---- config
-location /api/ {
-    auth_jwt "api";
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -332,16 +305,9 @@ HTTP status 500
 
 
 === TEST 9: a JWKS with no usable key (an oct key, a 1024-bit RSA key) is refused: remote sets never contribute oct keys
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://unusable.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/unusable/jwks.json;
---- config
-location /api/ {
-    auth_jwt "api";
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -355,17 +321,10 @@ bearer($::T{unusable})
 
 
 === TEST 10: an IdP that never answers is cut by auth_jwt_fetch_timeout; the token waits at most a second, then gets 503
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_fetch_timeout 1s;
 auth_jwt_issuer https://hang.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/hang/jwks.json;
---- config
-location /api/ {
-    auth_jwt "api";
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
 --- request
 GET /api/items
 --- more_headers eval
@@ -415,8 +374,6 @@ location /api/ {
 
 
 === TEST 12: a discovered jwks_uri with a raw quote (never in a URL) is refused before it is fetched or logged
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer http://127.0.0.1:$TEST_NGINX_IDP_PORT/quote insecure_http;
 --- config

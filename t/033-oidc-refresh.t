@@ -50,13 +50,13 @@ our %T = (
 our $NO_KEY = qq({"status":"error","error":{"code":"INVALID_CREDENTIALS",)
             . qq("message":"No matching key"}}\n);
 
+block_defaults();
+
 run_tests();
 
 __DATA__
 
 === TEST 1: rotation: a token with a new kid is held until the refresh it asked for lands, then verifies; the removed key stops verifying
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://rot.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/rot/jwks.json;
@@ -148,8 +148,6 @@ location /idp-hits/ {
 
 
 === TEST 4: the IdP down after a good fetch: tokens keep verifying with the last good keys while the refresh fails
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://flaky.example insecure_http refresh=1s
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/flaky/jwks.json;
@@ -176,8 +174,6 @@ location = /status {
 
 
 === TEST 5: keys older than max_stale are no longer used: 503 KEYS_UNAVAILABLE
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://flaky.example insecure_http refresh=1s max_stale=2s
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/flaky/jwks.json;
@@ -202,8 +198,6 @@ location /api/ {
 
 
 === TEST 6: a failed refresh that keeps stale keys is a warning, not an error
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://flaky.example insecure_http refresh=1s
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/flaky/jwks.json;
@@ -230,8 +224,6 @@ qr{\[warn\] .*auth_jwt: refreshing the keys of "https://flaky\.example" failed \
 
 
 === TEST 7: an unknown kid carrying quotes and a backslash is not written raw to the log, so a client cannot forge log fields
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://same.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/same/jwks.json;

@@ -31,13 +31,13 @@ sub tok {
 
 our %T = (a => tok('rsa'), b => tok('rsa-b'));
 
+block_defaults();
+
 run_tests();
 
 __DATA__
 
 === TEST 1: a cached token stops verifying once a refresh removed its key
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config
 auth_jwt_issuer https://rot.example insecure_http
                 jwks_uri=http://127.0.0.1:$TEST_NGINX_IDP_PORT/rot/jwks.json;

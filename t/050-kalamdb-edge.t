@@ -66,13 +66,13 @@ _EOC_
 
 no_shuffle();
 repeat_each(1);
+block_defaults();
+
 run_tests();
 
 __DATA__
 
 === TEST 1: an access token reaches the backend, which sees the user, X-Real-IP and X-Forwarded-For
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request
@@ -87,8 +87,6 @@ qr/^(?=.*"rows":\[\["alice"\]\])(?=.*"x_forwarded_for":"198\.51\.100\.7, 127\.0\
 
 
 === TEST 2: a refresh token used on /v1/api/sql is refused at the edge and never reaches the backend
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request eval
@@ -105,8 +103,6 @@ load_module $TEST_NGINX_MODULE;
 
 
 === TEST 3: an expired token answers TOKEN_EXPIRED without reaching the backend
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request eval
@@ -123,8 +119,6 @@ load_module $TEST_NGINX_MODULE;
 
 
 === TEST 4: login and refresh stay open and reach the backend without a token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request
@@ -136,8 +130,6 @@ POST /v1/api/auth/login
 
 
 === TEST 5: a client-sent X-User never reaches the backend on an open endpoint
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request
@@ -152,8 +144,6 @@ X-User: admin
 
 
 === TEST 6: per-user rate limiting keyed by $jwt_user separates two users
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location /v1/ {
@@ -176,8 +166,6 @@ location /v1/ {
 
 
 === TEST 7: requests without a valid token have an empty rate-limit key and are refused, not counted
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location /v1/ {
@@ -195,8 +183,6 @@ location /v1/ {
 
 
 === TEST 8: $jwt_user drives a map and an if in the rewrite phase, before the access phase runs
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval
 $::http_config . q{
     map $jwt_user $user_bucket {
@@ -223,8 +209,6 @@ rewrite=yes bucket=a user=alice
 
 
 === TEST 9: a forged token evaluated in the rewrite phase yields no identity and is still refused in the access phase
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location /v1/ {
@@ -246,8 +230,6 @@ auth_jwt: refused: signature mismatch (INVALID_CREDENTIALS)
 
 
 === TEST 10: the JSON access log line carries the user of an accepted request
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location /v1/ {
@@ -270,8 +252,6 @@ location /logs/ {
 
 
 === TEST 11: the JSON access log line carries the code and precise reason of a refusal
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location /v1/ {
@@ -294,8 +274,6 @@ location /logs/ {
 
 
 === TEST 12: satisfy any lets a loopback client in without a token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location /v1/ {
@@ -316,8 +294,6 @@ GET /v1/api/auth-free-probe
 
 
 === TEST 13: satisfy any holds a non-loopback client (seen through realip) to the token
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 set_real_ip_from 127.0.0.1;
@@ -342,8 +318,6 @@ WWW-Authenticate: Bearer realm="kalamdb"
 
 
 === TEST 14: satisfy any lets a non-loopback client with a valid token through, with its identity
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 set_real_ip_from 127.0.0.1;
@@ -370,8 +344,6 @@ bearer($::alice) . "X-Forwarded-For: 203.0.113.9\n"
 
 
 === TEST 15: an admin location admits dba and refuses a user role with 403 INSUFFICIENT_PERMISSIONS
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config eval: $::config
 --- request eval
@@ -386,8 +358,6 @@ load_module $TEST_NGINX_MODULE;
 
 
 === TEST 16: allow_missing passes a request without a token, unauthenticated, to the backend
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location = /v1/api/sql {
@@ -407,8 +377,6 @@ auth_jwt: refused
 
 
 === TEST 17: allow_missing still refuses a request whose token does not verify
---- main_config
-load_module $TEST_NGINX_MODULE;
 --- http_config eval: $::http_config
 --- config
 location = /v1/api/sql {

@@ -14,7 +14,7 @@ use JSON::PP ();
 use MIME::Base64 qw(encode_base64url decode_base64url);
 
 our @ISA = ('Exporter');
-our @EXPORT = qw(mint mint_refresh mint_len claims cjson b64u craft seal
+our @EXPORT = qw(block_defaults mint mint_refresh mint_len claims cjson b64u craft seal
                  hs_sign bearer segment fp $SECRET $SECRET2);
 
 # Test::Base evaluates "--- <section> eval" in package Test::Base::Filter:
@@ -117,5 +117,21 @@ sub fp {
 }
 
 sub bearer { return "Authorization: Bearer $_[0]\n" }
+
+
+# block_defaults(section => text, ...): sections a block of the calling
+# .t file gets when it has none of its own; every block loads the module
+# (main_config) unless it says otherwise.  A Test::Nginx block
+# preprocessor, so CPAN's Test::Nginx::Socket runs the files unchanged.
+sub block_defaults {
+    my (%d) = @_;
+    $d{main_config} //= "load_module \$TEST_NGINX_MODULE;\n";
+    main::add_block_preprocessor(sub {
+        my ($block) = @_;
+        for my $s (sort keys %d) {
+            $block->set_value($s => $d{$s}) unless defined $block->$s;
+        }
+    });
+}
 
 1;
