@@ -4,6 +4,10 @@
 #   make test    install what is missing, build, run unit and nginx tests
 #   make fuzz    install clang and libFuzzer, fuzz the jwt/ core for
 #                FUZZ_SECONDS (default 60) per target, both at once
+#   make asan    build the module with AddressSanitizer, UBSan and the
+#                debug allocator, run the Test::Nginx suite against
+#                Debian's nginx with the sanitizers preloaded (make test
+#                runs it too); any sanitizer report fails the run
 #   make bench   install wrk, build, benchmark nginx with the module on one
 #                core (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNS; ~7 min),
 #                report in bench/results/
@@ -39,7 +43,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_LIBS    := $(shell pkg-config --libs libcrypto jansson 2>/dev/null \
                   || echo -lcrypto -ljansson)
 
-.PHONY: all module deps unit test prove demo demo-stop clean \
+.PHONY: all module deps unit test prove demo demo-stop clean asan asan-module \
         fuzz fuzz-deps fuzz-build bench bench-deps
 
 all: module
@@ -58,6 +62,36 @@ $(BUILD)/nginx/objs/Makefile: config
 	        --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/configure.log 2>&1 \
 	    || { tail -20 $(BUILD)/configure.log; exit 1; }
+
+# the same module with the sanitizers and the debug allocator (every
+# request-path block on the heap), for the suite under ASan
+ASAN_BUILD  := $(BUILD)/asan
+ASAN_MODULE := $(ASAN_BUILD)/ngx_http_auth_bearer_module.so
+ASAN_CC_OPT := -g -O1 -fPIC -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -DNGX_HTTP_AUTH_BEARER_DEBUG_ALLOC=1
+
+$(ASAN_BUILD)/nginx/objs/Makefile: config
+	@rm -rf $(ASAN_BUILD)/nginx && mkdir -p $(ASAN_BUILD)
+	cp -r $(NGINX_SRC) $(ASAN_BUILD)/nginx
+	cd $(ASAN_BUILD)/nginx && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt='$(ASAN_CC_OPT)' \
+	        --with-ld-opt='-fPIC -fsanitize=address,undefined' \
+	        --add-dynamic-module=$(CURDIR) > $(ASAN_BUILD)/configure.log 2>&1 \
+	    || { tail -20 $(ASAN_BUILD)/configure.log; exit 1; }
+
+asan-module: $(ASAN_BUILD)/nginx/objs/Makefile
+	@$(MAKE) -C $(ASAN_BUILD)/nginx -f objs/Makefile modules \
+	    > $(ASAN_BUILD)/make.log 2>&1 \
+	    || { grep -E 'error|warning' $(ASAN_BUILD)/make.log; exit 1; }
+	@cp $(ASAN_BUILD)/nginx/objs/ngx_http_auth_bearer_module.so $(ASAN_MODULE)
+	@echo "built $(ASAN_MODULE)"
+
+asan: deps
+	@$(MAKE) --no-print-directory asan-module
+	@NGINX_BIN=$(NGINX_BIN) PROVE_JOBS=$(PROVE_JOBS) \
+	    scripts/asan.sh $(ASAN_BUILD) $(ASAN_MODULE)
 
 module: $(BUILD)/nginx/objs/Makefile
 	@$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules > $(BUILD)/make.log 2>&1 \
@@ -99,6 +133,7 @@ test: deps
 	@$(MAKE) --no-print-directory module
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory prove
+	@$(MAKE) --no-print-directory asan
 
 bench-deps: deps
 	@scripts/deps.sh bench

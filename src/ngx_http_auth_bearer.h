@@ -68,6 +68,25 @@ typedef struct {
 } ngx_http_auth_bearer_main_conf_t;
 
 
+/*
+ * Memory a request's values live in.  A build with
+ * -DNGX_HTTP_AUTH_BEARER_DEBUG_ALLOC=1 (make asan) gives every block its
+ * own heap allocation, freed by a cleanup of the pool, so that
+ * AddressSanitizer sees a use after the request as it sees one after
+ * free(); pool blocks are invisible to it otherwise.
+ */
+
+#ifndef NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC
+#define NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC  0
+#endif
+
+#if (NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC)
+void *ngx_http_auth_bearer_pnalloc(ngx_pool_t *pool, size_t size);
+#else
+#define ngx_http_auth_bearer_pnalloc(pool, size)  ngx_pnalloc(pool, size)
+#endif
+
+
 size_t ngx_http_auth_bearer_printable(u_char *dst, size_t size,
     const u_char *src, size_t len);
 

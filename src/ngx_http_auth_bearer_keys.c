@@ -1299,7 +1299,8 @@ ngx_http_auth_bearer_keys_user(ngx_pool_t *pool,
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(pool, issuer->user_prefix.len + user->len);
+    p = ngx_http_auth_bearer_pnalloc(pool,
+                                     issuer->user_prefix.len + user->len);
     if (p == NULL) {
         return NGX_ERROR;
     }

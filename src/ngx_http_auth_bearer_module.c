@@ -52,16 +52,23 @@ typedef struct {
     const char                     *reason;
     const char                     *oauth_error;   /* RFC 6750 error */
 
-    ngx_str_t                       user;
+    ngx_str_t                       user;           /* request's own copy */
     ngx_str_t                       token;          /* as presented */
     time_t                          leeway;
     time_t                          retry_after;   /* KEYS_UNAVAILABLE */
     ngx_msec_t                      wait_until;    /* held for keys */
     ngx_uint_t                      wait_mark;
 
+    ngx_uint_t                      answer;         /* to the access phase */
+    ngx_table_elt_t                *challenge;      /* WWW-Authenticate */
+    ngx_table_elt_t                *retry;          /* Retry-After */
+
     unsigned                        verified:1;
     unsigned                        presented:1;
-    unsigned                        respond:1;
+    unsigned                        nowait:1;       /* never held for keys */
+    unsigned                        refused:1;      /* by the access handler */
+    unsigned                        logged:1;
+    unsigned                        respond:1;      /* this response is ours */
     unsigned                        body_sent:1;
 } ngx_http_auth_bearer_ctx_t;
 
@@ -99,6 +106,9 @@ static ngx_http_auth_bearer_issuer_t *ngx_http_auth_bearer_find_issuer(
     ngx_http_request_t *r, jwt_str_t *iss);
 
 static ngx_int_t ngx_http_auth_bearer_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_auth_bearer_passed_handler(ngx_http_request_t *r);
+static void ngx_http_auth_bearer_log_refusal(ngx_http_request_t *r,
+    ngx_http_auth_bearer_ctx_t *ctx);
 static ngx_int_t ngx_http_auth_bearer_wait(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t **ctxp);
 static void ngx_http_auth_bearer_wait_handler(ngx_http_request_t *r);
@@ -350,6 +360,7 @@ static ngx_int_t
 ngx_http_auth_bearer_handler(ngx_http_request_t *r)
 {
     ngx_http_auth_bearer_ctx_t       *ctx;
+    ngx_http_core_loc_conf_t         *clcf;
     ngx_http_auth_bearer_loc_conf_t  *lcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_auth_bearer_module);
@@ -398,9 +409,70 @@ ngx_http_auth_bearer_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->respond = 1;
+    ctx->refused = 1;
+    ctx->answer = ctx->status;
 
-    return ctx->status;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->satisfy == NGX_HTTP_SATISFY_ALL) {
+
+        /* the refusal is final: nginx answers it at once */
+
+        ngx_http_auth_bearer_log_refusal(r, ctx);
+        return ctx->status;
+    }
+
+    /*
+     * satisfy any: the access phase asks the next module only after a 401
+     * or 403, so a 400 or 503 goes there as 401; when no module allows,
+     * nginx answers that 401 and the header filter turns it back into the
+     * precise answer; when one allows, the precontent handler withdraws
+     * the refusal
+     */
+
+    if (ctx->status != NGX_HTTP_FORBIDDEN) {
+        ctx->answer = NGX_HTTP_UNAUTHORIZED;
+    }
+
+    return ctx->answer;
+}
+
+
+/*
+ * The request got past the access phase: another access module allowed
+ * it under "satisfy any", so a refusal of this module is not the answer
+ * and its challenge headers go.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_passed_handler(ngx_http_request_t *r)
+{
+    ngx_http_auth_bearer_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_auth_bearer_module);
+
+    if (ctx == NULL || !ctx->refused) {
+        return NGX_DECLINED;
+    }
+
+    ctx->refused = 0;
+
+    if (ctx->challenge) {
+        ctx->challenge->hash = 0;
+
+        if (r->headers_out.www_authenticate == ctx->challenge) {
+            r->headers_out.www_authenticate = NULL;
+        }
+
+        ctx->challenge = NULL;
+    }
+
+    if (ctx->retry) {
+        ctx->retry->hash = 0;
+        ctx->retry = NULL;
+    }
+
+    return NGX_DECLINED;
 }
 
 
@@ -522,6 +594,7 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
     ngx_int_t                    rc;
     ngx_msec_t                   wait;
     ngx_pool_cleanup_t          *cln;
+    ngx_http_core_loc_conf_t    *clcf;
     ngx_http_auth_bearer_ctx_t  *ctx;
 
     ctx = ngx_http_auth_bearer_get_ctx(r);
@@ -552,6 +625,14 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
     ngx_http_set_ctx(r, ctx, ngx_http_auth_bearer_module);
 
     ctx->lcf = lcf;
+
+    /*
+     * under "satisfy any" another access module may let the request in:
+     * it is not held for keys, which it may not need
+     */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    ctx->nowait = (clcf->satisfy != NGX_HTTP_SATISFY_ALL);
 
     rc = ngx_http_auth_bearer_extract(r, lcf, ctx, &token);
 
@@ -724,10 +805,24 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
             ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "auth_jwt: cache hit");
 
+            /*
+             * the entry may be evicted while this request still runs:
+             * the claims are shared by reference, the user name copied
+             */
+
+            ctx->user.data = ngx_http_auth_bearer_pnalloc(r->pool,
+                                                          e->user.len + 1);
+            if (ctx->user.data == NULL) {
+                ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return;
+            }
+
+            ngx_memcpy(ctx->user.data, e->user.data, e->user.len);
+            ctx->user.len = e->user.len;
+
             ctx->tok.header = json_incref(e->header);
             ctx->tok.payload = json_incref(e->payload);
             ctx->issuer = e->issuer;
-            ctx->user = e->user;
             ctx->presented = 1;
             ctx->verified = 1;
             ctx->status = NGX_OK;
@@ -791,6 +886,7 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     u_char                         *scratch;
     json_t                         *user;
     jwt_rc_t                        rc;
+    ngx_uint_t                      wait;
     const char                     *reason;
     jwt_keyset_t                   *ks;
     jwt_claims_policy_t             pol;
@@ -799,7 +895,11 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
 
     reason = NULL;
 
-    scratch = ngx_pnalloc(r->pool, token->len);
+    /* a request is held for keys once, and never under "satisfy any" */
+
+    wait = (ctx->wait_until == 0 && !ctx->nowait);
+
+    scratch = ngx_http_auth_bearer_pnalloc(r->pool, token->len);
     if (scratch == NULL) {
         ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
         return NGX_ERROR;
@@ -833,8 +933,7 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
             ks = ngx_http_auth_bearer_keys_get(issuer->oidc,
                                                &ctx->retry_after);
             if (ks == NULL) {
-                if (ngx_http_auth_bearer_keys_missing(issuer->oidc,
-                                                      ctx->wait_until == 0)
+                if (ngx_http_auth_bearer_keys_missing(issuer->oidc, wait)
                     == NGX_AGAIN)
                 {
                     ctx->status = NGX_AGAIN;
@@ -862,8 +961,7 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
         if (key == NULL
             && issuer->kind == NGX_HTTP_AUTH_BEARER_OIDC
             && ngx_http_auth_bearer_keys_unknown_kid(issuer->oidc,
-                                                     &ctx->tok.kid,
-                                                     ctx->wait_until == 0,
+                                                     &ctx->tok.kid, wait,
                                                      r->connection->log)
                == NGX_AGAIN)
         {
@@ -1030,16 +1128,34 @@ ngx_http_auth_bearer_fail(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, ngx_int_t status, const char *code,
     const char *message, const char *reason)
 {
-    u_char          hex[13], md[EVP_MAX_MD_SIZE];
-    ngx_str_t       iss;
-    unsigned int    n;
-    ngx_log_t      *log;
-
     ctx->status = status;
     ctx->code = code;
     ctx->message = message;
     ctx->reason = reason;
     ctx->oauth_error = ctx->presented ? "invalid_token" : NULL;
+}
+
+
+/*
+ * The "refused" line, once, for a request this module refused: never for
+ * a verdict only read through a variable, nor for a refusal that another
+ * access module overruled under "satisfy any".
+ */
+
+static void
+ngx_http_auth_bearer_log_refusal(ngx_http_request_t *r,
+    ngx_http_auth_bearer_ctx_t *ctx)
+{
+    u_char          hex[13], md[EVP_MAX_MD_SIZE];
+    ngx_str_t       iss;
+    unsigned int    n;
+    ngx_log_t      *log;
+
+    if (ctx->logged) {
+        return;
+    }
+
+    ctx->logged = 1;
 
     log = r->connection->log;
 
@@ -1049,7 +1165,7 @@ ngx_http_auth_bearer_fail(ngx_http_request_t *r,
 
     if (!ctx->presented) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "auth_jwt: refused: %s (%s)", reason, code);
+                      "auth_jwt: refused: %s (%s)", ctx->reason, ctx->code);
         return;
     }
 
@@ -1071,7 +1187,7 @@ ngx_http_auth_bearer_fail(ngx_http_request_t *r,
 
     ngx_log_error(NGX_LOG_INFO, log, 0,
                   "auth_jwt: refused: %s (%s), iss: \"%V\", token: "
-                  "sha256:%s", reason, code, &iss, hex);
+                  "sha256:%s", ctx->reason, ctx->code, &iss, hex);
 }
 
 
@@ -1099,7 +1215,7 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
                + ngx_strlen(ctx->oauth_error) + ngx_strlen(ctx->message);
     }
 
-    p = ngx_pnalloc(r->pool, len);
+    p = ngx_http_auth_bearer_pnalloc(r->pool, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -1136,6 +1252,7 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
     h->value.len = p - h->value.data;
 
     r->headers_out.www_authenticate = h;
+    ctx->challenge = h;
 
     if (ctx->status != NGX_HTTP_SERVICE_UNAVAILABLE) {
         return NGX_OK;
@@ -1146,7 +1263,7 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+    p = ngx_http_auth_bearer_pnalloc(r->pool, NGX_TIME_T_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -1159,14 +1276,18 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
     h->value.data = p;
     h->value.len = ngx_sprintf(p, "%T", ngx_max(ctx->retry_after, 1)) - p;
 
+    ctx->retry = h;
+
     return NGX_OK;
 }
 
 
 /*
  * A refusal answered by nginx's special response gets our JSON body in
- * place of the HTML page; an error_page redirect clears the module ctx,
- * so an operator's own error page is left alone.
+ * place of the HTML page.  Only the module's own refusal does: not an
+ * upstream's 401 after another module allowed the request ("satisfy
+ * any"), nor an operator's error_page (the redirect clears the module
+ * ctx), which still gets the refusal's log line.
  */
 
 static ngx_int_t
@@ -1174,13 +1295,30 @@ ngx_http_auth_bearer_header_filter(ngx_http_request_t *r)
 {
     ngx_http_auth_bearer_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_auth_bearer_module);
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
 
-    if (ctx == NULL || !ctx->respond || r != r->main
-        || r->headers_out.status != (ngx_uint_t) ctx->status)
+    ctx = ngx_http_auth_bearer_get_ctx(r);
+
+    if (ctx == NULL || !ctx->refused) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ngx_http_auth_bearer_log_refusal(r, ctx);
+
+    if (ngx_http_get_module_ctx(r, ngx_http_auth_bearer_module) != ctx
+        || r->headers_out.status != ctx->answer)
     {
         return ngx_http_next_header_filter(r);
     }
+
+    /* "satisfy any" answered the 401 that stood for a 400 or 503 */
+
+    r->headers_out.status = ctx->status;
+    r->headers_out.status_line.len = 0;
+
+    ctx->respond = 1;
 
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
@@ -1216,9 +1354,7 @@ ngx_http_auth_bearer_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_auth_bearer_module);
 
-    if (ctx == NULL || !ctx->respond || r != r->main
-        || r->headers_out.status != (ngx_uint_t) ctx->status)
-    {
+    if (ctx == NULL || !ctx->respond || r != r->main) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -1264,7 +1400,13 @@ ngx_http_auth_bearer_variable_ctx(ngx_http_request_t *r)
 
     ctx = ngx_http_auth_bearer_get_ctx(r);
 
-    if (ctx == NULL) {
+    /*
+     * a subrequest (SSI, auth_request, mirror) has no access phase of its
+     * own: it reads the main request's verdict, if any, and never makes
+     * one that nothing would enforce
+     */
+
+    if (ctx == NULL && r == r->main) {
         lcf = ngx_http_get_module_loc_conf(r, ngx_http_auth_bearer_module);
 
         if (lcf->realm) {
@@ -1449,8 +1591,20 @@ ngx_http_auth_bearer_json_value(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        v->data = (u_char *) s;
         v->len = ngx_strlen(s);
+
+#if (NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC)
+        v->data = ngx_http_auth_bearer_pnalloc(r->pool, v->len);
+        if (v->data == NULL) {
+            ngx_http_auth_bearer_json_free(s);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(v->data, s, v->len);
+        ngx_http_auth_bearer_json_free(s);
+#else
+        v->data = (u_char *) s;
+#endif
     }
 
     v->valid = 1;
@@ -1600,6 +1754,13 @@ ngx_http_auth_bearer_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_auth_bearer_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_auth_bearer_passed_handler;
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_auth_bearer_header_filter;
@@ -2555,7 +2716,7 @@ ngx_http_auth_bearer_claim_set_variable(ngx_http_request_t *r,
         }
 
         if (k == 0) {
-            p = ngx_pnalloc(r->pool, len + 1);
+            p = ngx_http_auth_bearer_pnalloc(r->pool, len + 1);
             if (p == NULL) {
                 return NGX_ERROR;
             }
@@ -2699,6 +2860,46 @@ typedef union {
 } ngx_http_auth_bearer_json_hdr_t;
 
 
+#if (NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC)
+
+static void
+ngx_http_auth_bearer_debug_free(void *data)
+{
+    free(data);
+}
+
+
+void *
+ngx_http_auth_bearer_pnalloc(ngx_pool_t *pool, size_t size)
+{
+    void                *p;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    p = malloc(size ? size : 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_auth_bearer_debug_free;
+    cln->data = p;
+
+    return p;
+}
+
+#endif
+
+
+/*
+ * In the debug build, a request's JSON values are heap blocks freed by
+ * their reference counts (the request's references go in its cleanup),
+ * so that a use after the request is seen too.
+ */
+
 static void *
 ngx_http_auth_bearer_json_malloc(size_t size)
 {
@@ -2706,7 +2907,7 @@ ngx_http_auth_bearer_json_malloc(size_t size)
 
     size += sizeof(ngx_http_auth_bearer_json_hdr_t);
 
-    if (ngx_http_auth_bearer_json_pool) {
+    if (ngx_http_auth_bearer_json_pool && !NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC) {
         h = ngx_palloc(ngx_http_auth_bearer_json_pool, size);
 
     } else {
@@ -2717,7 +2918,8 @@ ngx_http_auth_bearer_json_malloc(size_t size)
         return NULL;
     }
 
-    h->pool = ngx_http_auth_bearer_json_pool;
+    h->pool = NGX_HTTP_AUTH_BEARER_DEBUG_ALLOC
+              ? NULL : ngx_http_auth_bearer_json_pool;
 
     return h + 1;
 }

@@ -24,6 +24,7 @@ package IdP;
 #   /gzip/<path>           the body with "Content-Encoding: gzip"
 #   /big/<bytes>           a JSON body of that many bytes
 #   /age/<s>/<path>        with "Cache-Control: max-age=<s>"
+#   /delay/<s>/<path>      the answer to /<path> after <s> seconds
 # GET /__hits/<path> answers the hit count of /<path> (for nginx configs
 # that proxy it to a test).
 
@@ -160,6 +161,11 @@ sub _serve {
 
     if ($path =~ m{^/__hits(/.*)$}) {
         return _reply($c, 200, hits($1) . "\n", 'text/plain');
+    }
+
+    if ($path =~ m{^/delay/([\d.]+)(/.*)$}) {
+        Time::HiRes::sleep($1);
+        $path = $2;
     }
 
     my $n = _hit($path);

@@ -13,17 +13,28 @@ use File::Basename qw(basename);
 use File::Path qw(make_path remove_tree);
 use IO::Socket::INET;
 
-my ($servroot, $started);
+my ($servroot, $started, $port2);
+
+# free ports, distinct: the probes stay open until all are chosen
+sub free_ports {
+    my ($n) = @_;
+    my @probes = map {
+        IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                              Listen => 1, ReuseAddr => 1)
+            or die "no free port: $!";
+    } 1 .. $n;
+    return map { $_->sockport } @probes;
+}
+
+# the second port of a configuration that listens on $PORT2
+sub port2 { $port2 }
 
 sub start {
     my ($http, %opt) = @_;
     my $level = $opt{log_level} // 'info';
 
-    my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                      Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $probe->sockport;
-    close $probe;
+    my $port;
+    ($port, $port2) = free_ports($http =~ /\$PORT2\b/ ? 2 : 1);
 
     $servroot = getcwd() . '/t/servroot_' . basename($0, '.t');
     remove_tree($servroot);
@@ -34,6 +45,7 @@ sub start {
 
     $http =~ s/\$TEST_NGINX_(\w+)/$ENV{"TEST_NGINX_$1"}
                                   \/\/ die "TEST_NGINX_$1 is not set\n"/ge;
+    $http =~ s/\$PORT2\b/$port2/g if defined $port2;
     $http =~ s/\$PORT\b/$port/g;
 
     open my $fh, '>', "$servroot/conf/nginx.conf" or die $!;
@@ -66,8 +78,12 @@ _EOC_
     return $port;
 }
 
-sub error_log {
-    open my $fh, '<', "$servroot/logs/error.log" or return '';
+sub error_log { read_log('error.log') }
+
+# a file of logs/, as written so far
+sub read_log {
+    my ($name) = @_;
+    open my $fh, '<', "$servroot/logs/$name" or return '';
     local $/;
     return <$fh> // '';
 }
