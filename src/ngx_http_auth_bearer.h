@@ -17,19 +17,43 @@
 #include "jwt/jwt_jwk.h"
 
 
-#define NGX_HTTP_AUTH_BEARER_MAX_SIZE  8192
+/*
+ * The types every file of the module shares, and what each file offers
+ * the others; see src/README for which file owns what.
+ */
+
+
+#define NGX_HTTP_AUTH_BEARER_MAX_SIZE       8192
 
 /* where an issuer's keys come from */
-#define NGX_HTTP_AUTH_BEARER_SECRET    1
-#define NGX_HTTP_AUTH_BEARER_KEY_FILE  2
-#define NGX_HTTP_AUTH_BEARER_OIDC      3
+#define NGX_HTTP_AUTH_BEARER_SECRET         1
+#define NGX_HTTP_AUTH_BEARER_KEY_FILE       2
+#define NGX_HTTP_AUTH_BEARER_OIDC           3
+
+/* the format of a key file */
+#define NGX_HTTP_AUTH_BEARER_FORMAT_GUESS   0
+#define NGX_HTTP_AUTH_BEARER_FORMAT_JWKS    1
+#define NGX_HTTP_AUTH_BEARER_FORMAT_PEM     2
+
+/* a request waiting for OIDC keys being fetched: how long, how often */
+#define NGX_HTTP_AUTH_BEARER_HOLD           1000    /* ms */
+#define NGX_HTTP_AUTH_BEARER_HOLD_POLL      50      /* ms */
+
+/* the longest Retry-After, and the longest backoff between fetches */
+#define NGX_HTTP_AUTH_BEARER_RETRY_MAX      300     /* s */
+
+/* refresh= and max_stale= */
+#define NGX_HTTP_AUTH_BEARER_TIME_MAX       (366 * 86400)
+
+/* an ETag kept for If-None-Match */
+#define NGX_HTTP_AUTH_BEARER_ETAG_MAX       128
 
 /* asymmetric algorithms: what key material may verify for an issuer */
 #define NGX_HTTP_AUTH_BEARER_ALGS_PK                                          \
     (~JWT_ALGS_HS & ((1u << JWT_ALG_MAX) - 2))
 
 
-/* per-worker state of an OIDC issuer: see ngx_http_auth_bearer_keys.c */
+/* per-worker state of an OIDC issuer: see ngx_http_auth_bearer_oidc.c */
 typedef struct ngx_http_auth_bearer_oidc_s  ngx_http_auth_bearer_oidc_t;
 
 
@@ -60,13 +84,114 @@ typedef struct {
     ngx_array_t                     issuers;        /* of the above */
     ngx_uint_t                      cache_size;     /* auth_jwt_cache */
 
-    /* OIDC issuers: see ngx_http_auth_bearer_keys.c */
+    /* OIDC issuers: see ngx_http_auth_bearer_oidc.c */
     ngx_uint_t                      noidc;
     ngx_shm_zone_t                 *shm_zone;
     ngx_msec_t                      fetch_timeout;
     ngx_str_t                       ca_file;
 } ngx_http_auth_bearer_main_conf_t;
 
+
+typedef struct {
+    ngx_http_complex_value_t       *realm;          /* NULL: auth_jwt off */
+    ngx_http_complex_value_t       *token;          /* NULL: Authorization */
+    time_t                          leeway;
+    size_t                          max_size;
+    jwt_keyset_t                   *keys;           /* auth_jwt_key_file */
+    ngx_array_t                    *requires;       /* auth_jwt_require */
+    ngx_flag_t                      allow_missing;
+} ngx_http_auth_bearer_loc_conf_t;
+
+
+/* a request's verdict, made once per policy and shared by all phases */
+
+typedef struct {
+    ngx_http_auth_bearer_loc_conf_t  *lcf;         /* the verdict's policy */
+    ngx_http_auth_bearer_issuer_t    *issuer;
+
+    ngx_int_t                       status;
+    jwt_token_t                     tok;
+
+    const char                     *code;
+    const char                     *message;
+    const char                     *reason;
+    const char                     *oauth_error;   /* RFC 6750 error */
+
+    ngx_str_t                       user;           /* request's own copy */
+    ngx_str_t                       token;          /* as presented */
+    time_t                          leeway;
+    time_t                          retry_after;   /* KEYS_UNAVAILABLE */
+    ngx_msec_t                      wait_until;    /* held for keys */
+    ngx_uint_t                      wait_mark;
+
+    ngx_uint_t                      answer;         /* to the access phase */
+    ngx_table_elt_t                *challenge;      /* WWW-Authenticate */
+    ngx_table_elt_t                *retry;          /* Retry-After */
+
+    unsigned                        verified:1;
+    unsigned                        presented:1;
+    unsigned                        nowait:1;       /* never held for keys */
+    unsigned                        refused:1;      /* by the access handler */
+    unsigned                        logged:1;
+    unsigned                        respond:1;      /* this response is ours */
+    unsigned                        body_sent:1;
+} ngx_http_auth_bearer_ctx_t;
+
+
+/* ngx_http_auth_bearer_verify.c: the verdict */
+
+ngx_http_auth_bearer_ctx_t *ngx_http_auth_bearer_get_ctx(ngx_http_request_t *r);
+ngx_http_auth_bearer_ctx_t *ngx_http_auth_bearer_run(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf);
+ngx_http_auth_bearer_ctx_t *ngx_http_auth_bearer_verdict(
+    ngx_http_request_t *r);
+void ngx_http_auth_bearer_fail(ngx_http_auth_bearer_ctx_t *ctx,
+    ngx_int_t status, const char *code, const char *message,
+    const char *reason);
+
+/* ngx_http_auth_bearer_variable.c */
+
+ngx_int_t ngx_http_auth_bearer_add_variables(ngx_conf_t *cf);
+char *ngx_http_auth_bearer_claim_set_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+/* ngx_http_auth_bearer_issuer.c: issuers, secrets, key files */
+
+char *ngx_http_auth_bearer_issuer_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_auth_bearer_key_file_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_http_auth_bearer_issuer_t *ngx_http_auth_bearer_issuer_find(
+    ngx_http_auth_bearer_main_conf_t *amcf, const u_char *iss, size_t len);
+ngx_int_t ngx_http_auth_bearer_issuer_user(ngx_pool_t *pool,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *user);
+
+/* ngx_http_auth_bearer_status.c */
+
+char *ngx_http_auth_bearer_status_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+/* ngx_http_auth_bearer_util.c: small helpers */
+
+size_t ngx_http_auth_bearer_printable(u_char *dst, size_t size,
+    const u_char *src, size_t len);
+size_t ngx_http_auth_bearer_url_scheme(const u_char *url, size_t len,
+    ngx_uint_t http);
+ngx_table_elt_t *ngx_http_auth_bearer_push_header(ngx_http_request_t *r,
+    const char *key, u_char *value, size_t len);
+void ngx_http_auth_bearer_key_skipped(void *data, size_t index, jwt_str_t kid,
+    const char *reason);
+void ngx_http_auth_bearer_json_init(void);
+void ngx_http_auth_bearer_json_use(ngx_pool_t *pool);
+u_char *ngx_http_auth_bearer_json_text(ngx_pool_t *pool, json_t *json,
+    size_t *len);
+
+/* the context of ngx_http_auth_bearer_key_skipped(): one of the two */
+typedef struct {
+    ngx_conf_t                     *cf;             /* a file being loaded */
+    ngx_log_t                      *log;            /* a JWKS fetched */
+    ngx_str_t                      *iss;
+} ngx_http_auth_bearer_skipped_t;
 
 /*
  * Memory a request's values live in.  A build with
@@ -85,10 +210,6 @@ void *ngx_http_auth_bearer_pnalloc(ngx_pool_t *pool, size_t size);
 #else
 #define ngx_http_auth_bearer_pnalloc(pool, size)  ngx_pnalloc(pool, size)
 #endif
-
-
-size_t ngx_http_auth_bearer_printable(u_char *dst, size_t size,
-    const u_char *src, size_t len);
 
 
 extern ngx_module_t  ngx_http_auth_bearer_module;

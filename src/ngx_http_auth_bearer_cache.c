@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 
+#include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_cache.h"
 
 
@@ -294,4 +295,42 @@ ngx_http_auth_bearer_cache_release(ngx_http_auth_bearer_cache_entry_t *e)
     e->header = NULL;
     e->payload = NULL;
     e->user.data = NULL;
+}
+
+
+/* auth_jwt_cache entries | off; */
+
+char *
+ngx_http_auth_bearer_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_auth_bearer_main_conf_t *amcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (amcf->cache_size != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        amcf->cache_size = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n <= 0 || n > 16 * 1024 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_cache\": invalid value \"%V\"; use a "
+                           "number of entries (e.g. 4096) or off",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    amcf->cache_size = n;
+
+    return NGX_CONF_OK;
 }

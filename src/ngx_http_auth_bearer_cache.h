@@ -48,6 +48,9 @@ struct ngx_http_auth_bearer_cache_entry_s {
 };
 
 
+char *ngx_http_auth_bearer_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
 ngx_int_t ngx_http_auth_bearer_cache_init(ngx_uint_t size, ngx_log_t *log);
 void ngx_http_auth_bearer_cache_done(void);
 

@@ -31,6 +31,8 @@ typedef struct {
 } ngx_http_auth_bearer_curl_t;
 
 
+static ngx_int_t ngx_http_auth_bearer_fetch_options(
+    ngx_http_auth_bearer_fetch_t *f, CURL *easy);
 static int ngx_http_auth_bearer_fetch_socket(CURL *easy, curl_socket_t s,
     int what, void *userp, void *socketp);
 static int ngx_http_auth_bearer_fetch_timer(CURLM *multi, long timeout_ms,
@@ -166,7 +168,8 @@ ngx_http_auth_bearer_fetch_start(ngx_http_auth_bearer_fetch_t *f)
     CURL                         *easy;
     struct curl_slist            *h;
     ngx_http_auth_bearer_curl_t  *cu = &ngx_http_auth_bearer_curl;
-    u_char                        line[sizeof("If-None-Match: ") + 128];
+    u_char                        line[sizeof("If-None-Match: ")
+                                       + NGX_HTTP_AUTH_BEARER_ETAG_MAX];
 
     if (cu->multi == NULL) {
         return NGX_ERROR;
@@ -199,6 +202,41 @@ ngx_http_auth_bearer_fetch_start(ngx_http_auth_bearer_fetch_t *f)
         f->headers = h;
     }
 
+    if (ngx_http_auth_bearer_fetch_options(f, easy) != NGX_OK) {
+        goto failed;
+    }
+
+    if (curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
+        ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                      "auth_jwt: curl_multi_add_handle() failed");
+        goto failed;
+    }
+
+    ngx_queue_insert_tail(&cu->fetches, &f->queue);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, f->log, 0,
+                   "auth_jwt: fetch \"%s\"", f->url);
+
+    return NGX_OK;
+
+failed:
+
+    curl_easy_cleanup(easy);
+    f->easy = NULL;
+
+    if (f->headers) {
+        curl_slist_free_all(f->headers);
+        f->headers = NULL;
+    }
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_auth_bearer_fetch_options(ngx_http_auth_bearer_fetch_t *f,
+    CURL *easy)
+{
     /*
      * https only unless the issuer opted in to http; TLS verified; no
      * redirects, no compression (curl sends no Accept-Encoding unless
@@ -246,7 +284,7 @@ ngx_http_auth_bearer_fetch_start(ngx_http_auth_bearer_fetch_t *f)
     {
         ngx_log_error(NGX_LOG_ERR, f->log, 0,
                       "auth_jwt: curl_easy_setopt() failed");
-        goto failed;
+        return NGX_ERROR;
     }
 
     if (f->ca_file) {
@@ -256,34 +294,11 @@ ngx_http_auth_bearer_fetch_start(ngx_http_auth_bearer_fetch_t *f)
         {
             ngx_log_error(NGX_LOG_ERR, f->log, 0,
                           "auth_jwt: curl_easy_setopt(CAINFO) failed");
-            goto failed;
+            return NGX_ERROR;
         }
     }
 
-    if (curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
-        ngx_log_error(NGX_LOG_ERR, f->log, 0,
-                      "auth_jwt: curl_multi_add_handle() failed");
-        goto failed;
-    }
-
-    ngx_queue_insert_tail(&cu->fetches, &f->queue);
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, f->log, 0,
-                   "auth_jwt: fetch \"%s\"", f->url);
-
     return NGX_OK;
-
-failed:
-
-    curl_easy_cleanup(easy);
-    f->easy = NULL;
-
-    if (f->headers) {
-        curl_slist_free_all(f->headers);
-        f->headers = NULL;
-    }
-
-    return NGX_ERROR;
 }
 
 

@@ -13,6 +13,8 @@
 
 #include <curl/curl.h>
 
+#include "ngx_http_auth_bearer.h"
+
 
 #define NGX_HTTP_AUTH_BEARER_BODY_MAX   (1024 * 1024)
 
@@ -46,7 +48,7 @@ struct ngx_http_auth_bearer_fetch_s {
     size_t                          len;
     time_t                          max_age;        /* -1: not given */
     size_t                          etag_len;
-    u_char                          etag_out[128];
+    u_char                          etag_out[NGX_HTTP_AUTH_BEARER_ETAG_MAX];
     const char                     *error;
 
     /* private */

@@ -9,7 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_auth_bearer_shm.h"
-#include "ngx_http_auth_bearer_keys.h"
+#include "ngx_http_auth_bearer_oidc.h"
 
 
 static ngx_int_t ngx_http_auth_bearer_shm_add(ngx_conf_t *cf,
@@ -30,7 +30,8 @@ static void ngx_http_auth_bearer_shm_reset(ngx_slab_pool_t *shpool,
 /* auth_jwt_zone <name>:<size> */
 
 char *
-ngx_http_auth_bearer_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_auth_bearer_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
     ngx_http_auth_bearer_main_conf_t *amcf = conf;
 
@@ -711,7 +712,6 @@ ngx_http_auth_bearer_shm_snapshot(ngx_http_auth_bearer_zone_t *zone,
     snap->next = (time_t) slot->next;
     snap->failures = slot->failures;
     snap->have_keys = (slot->jwks.len > 0);
-    snap->leased = (slot->lease != 0);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 

@@ -17,7 +17,6 @@
 
 #define NGX_HTTP_AUTH_BEARER_ZONE_SIZE      (1024 * 1024)
 #define NGX_HTTP_AUTH_BEARER_URI_MAX        2048
-#define NGX_HTTP_AUTH_BEARER_ETAG_MAX       128
 #define NGX_HTTP_AUTH_BEARER_ERROR_MAX      160
 
 /* counters of an issuer slot */
@@ -111,13 +110,12 @@ typedef struct {
     time_t                          next;
     ngx_uint_t                      failures;
     ngx_uint_t                      have_keys;
-    ngx_uint_t                      leased;
     ngx_str_t                       error;
     ngx_atomic_uint_t               counters[NGX_HTTP_AUTH_BEARER_N_MAX];
 } ngx_http_auth_bearer_snapshot_t;
 
 
-char *ngx_http_auth_bearer_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+char *ngx_http_auth_bearer_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_auth_bearer_shm_implicit(ngx_conf_t *cf,
     ngx_http_auth_bearer_main_conf_t *amcf);

@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_auth_bearer_keys.h"
+#include "ngx_http_auth_bearer_oidc.h"
 
 
 /*
@@ -22,6 +22,16 @@ typedef struct {
     const char                     *name;
     ngx_uint_t                      counter;
 } ngx_http_auth_bearer_status_counter_t;
+
+
+/* what a gauge shows */
+#define NGX_HTTP_AUTH_BEARER_G_UP           0
+#define NGX_HTTP_AUTH_BEARER_G_KEYS         1
+#define NGX_HTTP_AUTH_BEARER_G_GENERATION   2
+#define NGX_HTTP_AUTH_BEARER_G_FETCHED      3
+#define NGX_HTTP_AUTH_BEARER_G_FAILED       4
+#define NGX_HTTP_AUTH_BEARER_G_NEXT         5
+#define NGX_HTTP_AUTH_BEARER_G_FAILURES     6
 
 
 typedef struct {
@@ -41,6 +51,14 @@ static json_t *ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
     ngx_http_auth_bearer_oidc_t *oidc, time_t now);
 static ngx_int_t ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out);
+static u_char *ngx_http_auth_bearer_status_gauge_lines(u_char *p,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_uint_t nissuers,
+    ngx_http_auth_bearer_snapshot_t *snap);
+static int64_t ngx_http_auth_bearer_status_gauge(
+    ngx_http_auth_bearer_oidc_t *oidc, ngx_http_auth_bearer_snapshot_t *snap,
+    ngx_uint_t what, time_t now);
+static u_char *ngx_http_auth_bearer_status_sample(u_char *p, const char *name,
+    ngx_str_t *iss, const char *result, ngx_atomic_uint_t n);
 static u_char *ngx_http_auth_bearer_status_label(u_char *p, ngx_str_t *s);
 static json_t *ngx_http_auth_bearer_status_string(ngx_str_t *s);
 
@@ -59,13 +77,19 @@ static ngx_http_auth_bearer_status_counter_t
 
 static ngx_http_auth_bearer_status_gauge_t
     ngx_http_auth_bearer_status_gauges[] = {
-    { "keys_up", "1 when the issuer's keys verify tokens", 0 },
-    { "keys", "keys in the issuer's set", 1 },
-    { "keys_generation", "changes with the issuer's key set", 2 },
-    { "keys_last_success_seconds", "time of the last good fetch", 3 },
-    { "keys_last_failure_seconds", "time of the last failed fetch", 4 },
-    { "keys_next_refresh_seconds", "time of the next fetch", 5 },
-    { "keys_failures", "consecutive failed fetches", 6 },
+    { "keys_up", "1 when the issuer's keys verify tokens",
+      NGX_HTTP_AUTH_BEARER_G_UP },
+    { "keys", "keys in the issuer's set", NGX_HTTP_AUTH_BEARER_G_KEYS },
+    { "keys_generation", "changes with the issuer's key set",
+      NGX_HTTP_AUTH_BEARER_G_GENERATION },
+    { "keys_last_success_seconds", "time of the last good fetch",
+      NGX_HTTP_AUTH_BEARER_G_FETCHED },
+    { "keys_last_failure_seconds", "time of the last failed fetch",
+      NGX_HTTP_AUTH_BEARER_G_FAILED },
+    { "keys_next_refresh_seconds", "time of the next fetch",
+      NGX_HTTP_AUTH_BEARER_G_NEXT },
+    { "keys_failures", "consecutive failed fetches",
+      NGX_HTTP_AUTH_BEARER_G_FAILURES },
     { NULL, NULL, 0 }
 };
 
@@ -73,7 +97,8 @@ static ngx_http_auth_bearer_status_gauge_t
 /* auth_jwt_status; */
 
 char *
-ngx_http_auth_bearer_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_auth_bearer_status_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
 {
     ngx_http_core_loc_conf_t  *clcf;
 
@@ -92,7 +117,6 @@ ngx_http_auth_bearer_status_handler(ngx_http_request_t *r)
     ngx_str_t                          format;
     ngx_buf_t                         *b;
     ngx_chain_t                        out;
-    ngx_table_elt_t                   *h;
     ngx_http_auth_bearer_main_conf_t  *amcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -128,17 +152,12 @@ ngx_http_auth_bearer_status_handler(ngx_http_request_t *r)
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_http_auth_bearer_push_header(r, "Cache-Control",
+                                         (u_char *) "no-store", 8)
+        == NULL)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    h->hash = 1;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
 
     rc = ngx_http_send_header(r);
 
@@ -164,7 +183,7 @@ ngx_http_auth_bearer_status_state(ngx_http_auth_bearer_oidc_t *oidc,
         return snap->failures ? "unavailable" : "pending";
     }
 
-    if (now - snap->fetched > oidc->issuer->max_stale) {
+    if (!ngx_http_auth_bearer_oidc_usable(oidc, snap->fetched, now)) {
         return "expired";
     }
 
@@ -269,7 +288,7 @@ ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
         return NULL;
     }
 
-    ngx_http_auth_bearer_keys_sync(oidc);
+    ngx_http_auth_bearer_oidc_sync(oidc);
 
     n = snap.counters;
 
@@ -353,8 +372,8 @@ ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
 
 
 /*
- * The gauges first, then the counters: the text format wants the samples
- * of one metric together, after its HELP and TYPE lines.
+ * The Prometheus text format: gauges, then the request and fetch
+ * counters, each sample one line with the escaped issuer as a label.
  */
 
 static ngx_int_t
@@ -363,20 +382,12 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
 {
     u_char                                 *p;
     size_t                                  size;
-    time_t                                  now;
-    int64_t                                 v;
     ngx_buf_t                              *b;
-    ngx_str_t                              *iss;
     ngx_uint_t                              i, nissuers;
-    const char                             *state;
-    ngx_atomic_uint_t                      *n;
     ngx_http_auth_bearer_oidc_t            *oidc;
     ngx_http_auth_bearer_issuer_t          *issuer;
     ngx_http_auth_bearer_snapshot_t        *snap;
-    ngx_http_auth_bearer_status_gauge_t    *g;
     ngx_http_auth_bearer_status_counter_t  *c;
-
-    now = ngx_time();
 
     issuer = amcf->issuers.elts;
     nissuers = amcf->issuers.nelts;
@@ -404,7 +415,7 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        ngx_http_auth_bearer_keys_sync(oidc);
+        ngx_http_auth_bearer_oidc_sync(oidc);
 
         /* 20 samples at most, each with the escaped issuer as a label */
 
@@ -418,56 +429,8 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    p = b->last;
-
-    for (g = ngx_http_auth_bearer_status_gauges; g->name; g++) {
-        p = ngx_sprintf(p, "# HELP auth_jwt_%s %s\n# TYPE auth_jwt_%s gauge\n",
-                        g->name, g->help, g->name);
-
-        for (i = 0; i < nissuers; i++) {
-            if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
-                continue;
-            }
-
-            oidc = issuer[i].oidc;
-
-            switch (g->what) {
-
-            case 0:
-                state = ngx_http_auth_bearer_status_state(oidc, &snap[i],
-                                                          now);
-                v = (state[0] == 'o' || state[0] == 's');
-                break;
-
-            case 1:
-                v = oidc->keys.nkeys;
-                break;
-
-            case 2:
-                v = snap[i].generation;
-                break;
-
-            case 3:
-                v = snap[i].fetched;
-                break;
-
-            case 4:
-                v = snap[i].last_failure;
-                break;
-
-            case 5:
-                v = snap[i].next;
-                break;
-
-            default:
-                v = snap[i].failures;
-            }
-
-            p = ngx_sprintf(p, "auth_jwt_%s{issuer=\"", g->name);
-            p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
-            p = ngx_sprintf(p, "\"} %L\n", v);
-        }
-    }
+    p = ngx_http_auth_bearer_status_gauge_lines(b->last, issuer, nissuers,
+                                                snap);
 
     p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of the issuer "
                     "accepted and refused\n"
@@ -478,21 +441,13 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
             continue;
         }
 
-        iss = &issuer[i].iss;
-        n = snap[i].counters;
-
-        p = ngx_cpymem(p, "auth_jwt_requests_total{issuer=\"",
-                       sizeof("auth_jwt_requests_total{issuer=\"") - 1);
-        p = ngx_http_auth_bearer_status_label(p, iss);
-        p = ngx_sprintf(p, "\",result=\"accepted\"} %uA\n",
-                        n[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
+        p = ngx_http_auth_bearer_status_sample(p, "requests_total",
+                &issuer[i].iss, "accepted",
+                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
 
         for (c = ngx_http_auth_bearer_status_refused; c->name; c++) {
-            p = ngx_cpymem(p, "auth_jwt_requests_total{issuer=\"",
-                           sizeof("auth_jwt_requests_total{issuer=\"") - 1);
-            p = ngx_http_auth_bearer_status_label(p, iss);
-            p = ngx_sprintf(p, "\",result=\"%s\"} %uA\n", c->name,
-                            n[c->counter]);
+            p = ngx_http_auth_bearer_status_sample(p, "requests_total",
+                    &issuer[i].iss, c->name, snap[i].counters[c->counter]);
         }
     }
 
@@ -505,20 +460,13 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
             continue;
         }
 
-        iss = &issuer[i].iss;
-        n = snap[i].counters;
+        p = ngx_http_auth_bearer_status_sample(p, "fetches_total",
+                &issuer[i].iss, "ok",
+                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
 
-        p = ngx_cpymem(p, "auth_jwt_fetches_total{issuer=\"",
-                       sizeof("auth_jwt_fetches_total{issuer=\"") - 1);
-        p = ngx_http_auth_bearer_status_label(p, iss);
-        p = ngx_sprintf(p, "\",result=\"ok\"} %uA\n",
-                        n[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
-
-        p = ngx_cpymem(p, "auth_jwt_fetches_total{issuer=\"",
-                       sizeof("auth_jwt_fetches_total{issuer=\"") - 1);
-        p = ngx_http_auth_bearer_status_label(p, iss);
-        p = ngx_sprintf(p, "\",result=\"failed\"} %uA\n",
-                        n[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
+        p = ngx_http_auth_bearer_status_sample(p, "fetches_total",
+                &issuer[i].iss, "failed",
+                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
     }
 
     b->last = p;
@@ -526,6 +474,86 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     *out = b;
 
     return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_auth_bearer_status_gauge_lines(u_char *p,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_uint_t nissuers,
+    ngx_http_auth_bearer_snapshot_t *snap)
+{
+    time_t                                now;
+    int64_t                               v;
+    ngx_uint_t                            i;
+    ngx_http_auth_bearer_status_gauge_t  *g;
+
+    now = ngx_time();
+
+    for (g = ngx_http_auth_bearer_status_gauges; g->name; g++) {
+        p = ngx_sprintf(p, "# HELP auth_jwt_%s %s\n# TYPE auth_jwt_%s gauge\n",
+                        g->name, g->help, g->name);
+
+        for (i = 0; i < nissuers; i++) {
+            if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+                continue;
+            }
+
+            v = ngx_http_auth_bearer_status_gauge(issuer[i].oidc, &snap[i],
+                                                  g->what, now);
+
+            p = ngx_sprintf(p, "auth_jwt_%s{issuer=\"", g->name);
+            p = ngx_http_auth_bearer_status_label(p, &issuer[i].iss);
+            p = ngx_sprintf(p, "\"} %L\n", v);
+        }
+    }
+
+    return p;
+}
+
+
+static int64_t
+ngx_http_auth_bearer_status_gauge(ngx_http_auth_bearer_oidc_t *oidc,
+    ngx_http_auth_bearer_snapshot_t *snap, ngx_uint_t what, time_t now)
+{
+    const char  *state;
+
+    switch (what) {
+
+    case NGX_HTTP_AUTH_BEARER_G_UP:
+        state = ngx_http_auth_bearer_status_state(oidc, snap, now);
+        return (state[0] == 'o' || state[0] == 's');
+
+    case NGX_HTTP_AUTH_BEARER_G_KEYS:
+        return oidc->keys.nkeys;
+
+    case NGX_HTTP_AUTH_BEARER_G_GENERATION:
+        return snap->generation;
+
+    case NGX_HTTP_AUTH_BEARER_G_FETCHED:
+        return snap->fetched;
+
+    case NGX_HTTP_AUTH_BEARER_G_FAILED:
+        return snap->last_failure;
+
+    case NGX_HTTP_AUTH_BEARER_G_NEXT:
+        return snap->next;
+
+    default: /* NGX_HTTP_AUTH_BEARER_G_FAILURES */
+        return snap->failures;
+    }
+}
+
+
+/* one counter sample: auth_jwt_<name>{issuer="...",result="..."} n */
+
+static u_char *
+ngx_http_auth_bearer_status_sample(u_char *p, const char *name,
+    ngx_str_t *iss, const char *result, ngx_atomic_uint_t n)
+{
+    p = ngx_sprintf(p, "auth_jwt_%s{issuer=\"", name);
+    p = ngx_http_auth_bearer_status_label(p, iss);
+
+    return ngx_sprintf(p, "\",result=\"%s\"} %uA\n", result, n);
 }
 
 

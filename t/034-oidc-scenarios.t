@@ -20,128 +20,44 @@ use Time::HiRes qw(time sleep);
 use JWTTest;
 use JWTKeys;
 use IdP;
+use NginxRun;
 
-my $ROOT = Cwd::getcwd() . '/t/servroot_034-oidc-scenarios';
-my $BIN = $ENV{TEST_NGINX_BINARY} // 'nginx';
-my $MODULE = $ENV{TEST_NGINX_MODULE}
-             // Cwd::getcwd() . '/build/ngx_http_auth_bearer_module.so';
-
-File::Path::remove_tree($ROOT);
-File::Path::make_path("$ROOT/conf", "$ROOT/logs", "$ROOT/html");
+my $ROOT = NginxRun::servroot();
 
 IdP::start(dir => "$ROOT/idp");
 
-my $PORT = do {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1) or die "no free port: $@\n";
-    $s->sockport;
-};
-
+my $PORT = NginxRun::port();
 my $IDP = "http://127.0.0.1:$ENV{TEST_NGINX_IDP_PORT}";
 my $JWKS = jwks(jwk('rsa', alg => 'RS256'));
 
 $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
 
 my $http = HTTP::Tiny->new(timeout => 5, keep_alive => 0);
-my $started;
 
-sub conf {
-    my ($body) = @_;
-    my $user = $> == 0 ? 'user root;' : '';
-    open my $fh, '>', "$ROOT/conf/nginx.conf" or die $!;
-    print $fh <<"EOC";
-load_module $MODULE;
-$user
-worker_processes 2;
-master_process on;
-pid logs/nginx.pid;
-error_log logs/error.log info;
-events { worker_connections 256; accept_mutex off; }
-http {
-    access_log logs/access.log;
-    client_body_temp_path $ROOT/tmp_body;
-    proxy_temp_path $ROOT/tmp_proxy;
-$body
+# the http{} body of every run: the issuers under test, one server
+sub body {
+    my ($issuers) = @_;
+    return <<"EOC";
+$issuers
     server {
-        listen 127.0.0.1:$PORT;
+        listen 127.0.0.1:\$PORT;
         location /upstream { return 200 "user=\$http_x_user\\n"; }
         location /api/ {
             auth_jwt "api";
             proxy_set_header X-User \$jwt_user;
-            proxy_pass http://127.0.0.1:$PORT/upstream;
+            proxy_pass http://127.0.0.1:\$PORT/upstream;
         }
         location = /status { auth_jwt_status; }
     }
-}
 EOC
-    close $fh;
 }
 
-# nginx's own stderr (notices of -s) goes to a file, not into the TAP
-sub nginx {
-    my (@args) = @_;
-    open my $save, '>&', \*STDERR or die $!;
-    open STDERR, '>>', "$ROOT/logs/stderr.log" or die $!;
-    my $rc = system($BIN, '-p', "$ROOT/", '-c', 'conf/nginx.conf', @args);
-    open STDERR, '>&', $save or die $!;
-    return $rc == 0;
-}
-
-sub master_pid {
-    open my $fh, '<', "$ROOT/logs/nginx.pid" or return undef;
-    my $pid = <$fh>;
-    return $pid && $pid =~ /(\d+)/ ? $1 : undef;
-}
-
-# the master's children: its workers
-sub workers {
-    my $m = master_pid() or return ();
-    my @w;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open my $fh, '<', $stat or next;
-        my $line = <$fh> // next;
-        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
-        push @w, $pid if $ppid == $m;
-    }
-    return @w;
-}
-
-sub start {
-    conf(@_);
-    nginx() or BAIL_OUT("nginx does not start:\n" . error_log()
-                        . `cat '$ROOT/logs/stderr.log'`);
-    $started = 1;
-    for (1 .. 100) {
-        last if IO::Socket::INET->new("127.0.0.1:$PORT") && workers() == 2;
-        sleep 0.05;
-    }
-}
-
-sub stop {
-    return unless $started;
-    my $m = master_pid();
-    nginx('-s', 'stop');
-    for (1 .. 100) {
-        last unless $m && kill 0, $m;
-        sleep 0.05;
-    }
-
-    # kept for the final check: no alert nor crash in any of them
-    if (open my $all, '>>', "$ROOT/logs/all-error.log") {
-        print $all error_log();
-    }
-
-    unlink "$ROOT/logs/error.log";
-    $started = 0;
-}
-
-END { local $?; stop() }
-
-sub error_log {
-    open my $fh, '<', "$ROOT/logs/error.log" or return '';
-    local $/;
-    return <$fh> // '';
-}
+# 2 workers, master on (NginxRun); nginx's own stderr goes to a file
+sub conf { NginxRun::write_conf(body(@_), workers => 2) }
+sub start { NginxRun::start(body(@_), workers => 2) }
+sub stop { NginxRun::stop() }
+sub workers { NginxRun::workers() }
+sub error_log { NginxRun::error_log() }
 
 # GET with a token: (status, body, seconds taken)
 sub get {
@@ -199,7 +115,7 @@ subtest 'keys survive nginx -s reload: no new fetch, and the next token verifies
     # a new issuer before the old one: slots are found by iss, not index
     conf("auth_jwt_issuer $IDP/added insecure_http;\n"
          . "    auth_jwt_issuer $IDP/reload insecure_http;");
-    ok(nginx('-s', 'reload'), 'nginx -s reload');
+    ok(NginxRun::reload(), 'nginx -s reload');
 
     my $end = time + 5;
     my @new;
@@ -353,7 +269,7 @@ subtest 'nginx -s quit while the IdP never answers a fetch: the workers exit at 
     # the workers, not the master: a zombie until this box's init reaps it
     my @w = workers();
     my $t0 = time;
-    ok(nginx('-s', 'quit'), 'nginx -s quit');
+    ok(NginxRun::signal('quit'), 'nginx -s quit');
     sleep 0.02 while grep({ kill 0, $_ } @w) && time < $t0 + 10;
     my $took = time - $t0;
 

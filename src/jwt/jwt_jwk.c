@@ -55,7 +55,6 @@ typedef struct {
 static void jwt_key_free(jwt_key_t *key);
 static jwt_rc_t jwt_keyset_push(jwt_keyset_t *ks, jwt_key_t *key);
 static void jwt_keyset_rollback(jwt_keyset_t *ks, size_t n);
-static int jwt_keyset_has_kid(const jwt_keyset_t *ks, const jwt_key_t *key);
 static jwt_rc_t jwt_jwk_load(json_t *jwk, unsigned flags, jwt_key_t *key,
     const char **reason);
 static jwt_rc_t jwt_jwk_usage(json_t *jwk, jwt_alg_t *alg,
@@ -66,6 +65,8 @@ static jwt_rc_t jwt_jwk_oct(json_t *jwk, jwt_key_t *key,
     const char **reason);
 static jwt_rc_t jwt_jwk_rsa(json_t *jwk, jwt_key_t *key,
     const char **reason);
+static jwt_rc_t jwt_jwk_fromdata(OSSL_PARAM_BLD *bld, const char *type,
+    const char *bad, jwt_key_t *key, const char **reason);
 static jwt_rc_t jwt_jwk_ec(json_t *jwk, jwt_key_t *key,
     const char **reason);
 static jwt_rc_t jwt_jwk_okp(json_t *jwk, jwt_key_t *key,
@@ -237,7 +238,7 @@ jwt_keyset_add_jwks(jwt_keyset_t *ks, const unsigned char *json, size_t len,
         why = NULL;
         rc = jwt_jwk_load(jwk, flags, &key, &why);
 
-        if (rc == JWT_OK && jwt_keyset_has_kid(ks, &key)) {
+        if (rc == JWT_OK && jwt_keyset_has_kid(ks, key.kid, key.kid_len)) {
             jwt_key_free(&key);
             *reason = "duplicate kid";
             rc = JWT_ERR_FORMAT;
@@ -634,19 +635,22 @@ jwt_keyset_rollback(jwt_keyset_t *ks, size_t n)
 }
 
 
-static int
-jwt_keyset_has_kid(const jwt_keyset_t *ks, const jwt_key_t *key)
+/* a key of the set has this kid (NULL: none has) */
+
+int
+jwt_keyset_has_kid(const jwt_keyset_t *ks, const unsigned char *kid,
+    size_t len)
 {
     size_t  i;
 
-    if (key->kid == NULL) {
+    if (kid == NULL) {
         return 0;
     }
 
     for (i = 0; i < ks->nkeys; i++) {
         if (ks->keys[i].kid != NULL
-            && ks->keys[i].kid_len == key->kid_len
-            && memcmp(ks->keys[i].kid, key->kid, key->kid_len) == 0)
+            && ks->keys[i].kid_len == len
+            && memcmp(ks->keys[i].kid, kid, len) == 0)
         {
             return 1;
         }
@@ -889,9 +893,6 @@ jwt_jwk_rsa(json_t *jwk, jwt_key_t *key, const char **reason)
     BIGNUM          *n, *e;
     size_t           nlen, elen;
     jwt_rc_t         rc;
-    EVP_PKEY        *pkey;
-    OSSL_PARAM      *params;
-    EVP_PKEY_CTX    *ctx;
     unsigned char   *nbuf, *ebuf;
     OSSL_PARAM_BLD  *bld;
 
@@ -900,9 +901,6 @@ jwt_jwk_rsa(json_t *jwk, jwt_key_t *key, const char **reason)
     nbuf = NULL;
     ebuf = NULL;
     bld = NULL;
-    params = NULL;
-    ctx = NULL;
-    pkey = NULL;
 
     rc = jwt_jwk_b64(jwk, "n", "RSA n is missing or malformed", &nbuf, &nlen,
                      reason);
@@ -939,32 +937,10 @@ jwt_jwk_rsa(json_t *jwk, jwt_key_t *key, const char **reason)
         goto done;
     }
 
-    params = OSSL_PARAM_BLD_to_param(bld);
-    if (params == NULL) {
-        goto done;
-    }
-
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-    if (ctx == NULL) {
-        goto done;
-    }
-
-    if (EVP_PKEY_fromdata_init(ctx) != 1
-        || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-    {
-        *reason = "invalid RSA key";
-        rc = JWT_ERR_FORMAT;
-        goto done;
-    }
-
-    key->pkey = pkey;
-
-    rc = jwt_pkey_check(pkey, key, reason);
+    rc = jwt_jwk_fromdata(bld, "RSA", "invalid RSA key", key, reason);
 
 done:
 
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(n);
     BN_free(e);
@@ -981,9 +957,6 @@ jwt_jwk_ec(json_t *jwk, jwt_key_t *key, const char **reason)
     size_t              xlen, ylen;
     json_t             *v;
     jwt_rc_t            rc;
-    EVP_PKEY           *pkey;
-    OSSL_PARAM         *params;
-    EVP_PKEY_CTX       *ctx;
     unsigned char      *x, *y;
     OSSL_PARAM_BLD     *bld;
     const jwt_curve_t  *curve;
@@ -992,9 +965,6 @@ jwt_jwk_ec(json_t *jwk, jwt_key_t *key, const char **reason)
     x = NULL;
     y = NULL;
     bld = NULL;
-    params = NULL;
-    ctx = NULL;
-    pkey = NULL;
 
     v = json_object_get(jwk, "crv");
 
@@ -1054,27 +1024,8 @@ jwt_jwk_ec(json_t *jwk, jwt_key_t *key, const char **reason)
         goto done;
     }
 
-    params = OSSL_PARAM_BLD_to_param(bld);
-    if (params == NULL) {
-        goto done;
-    }
-
-    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-    if (ctx == NULL) {
-        goto done;
-    }
-
-    if (EVP_PKEY_fromdata_init(ctx) != 1
-        || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-    {
-        *reason = "EC point is not on the curve";
-        rc = JWT_ERR_FORMAT;
-        goto done;
-    }
-
-    key->pkey = pkey;
-
-    rc = jwt_pkey_check(pkey, key, reason);
+    rc = jwt_jwk_fromdata(bld, "EC", "EC point is not on the curve", key,
+                          reason);
 
     if (rc == JWT_OK && key->algs != JWT_ALG_BIT(curve->alg)) {
         *reason = "EC key does not fit crv";
@@ -1083,11 +1034,60 @@ jwt_jwk_ec(json_t *jwk, jwt_key_t *key, const char **reason)
 
 done:
 
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     free(x);
     free(y);
+
+    return rc;
+}
+
+
+/*
+ * The common tail of RSA and EC keys: a public key of that type from the
+ * parameters built, checked as any key is.
+ */
+
+static jwt_rc_t
+jwt_jwk_fromdata(OSSL_PARAM_BLD *bld, const char *type, const char *bad,
+    jwt_key_t *key, const char **reason)
+{
+    jwt_rc_t       rc;
+    EVP_PKEY      *pkey;
+    OSSL_PARAM    *params;
+    EVP_PKEY_CTX  *ctx;
+
+    pkey = NULL;
+    ctx = NULL;
+
+    rc = JWT_ERR_NOMEM;
+    *reason = "out of memory";
+
+    params = OSSL_PARAM_BLD_to_param(bld);
+    if (params == NULL) {
+        return rc;
+    }
+
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    if (ctx == NULL) {
+        goto done;
+    }
+
+    if (EVP_PKEY_fromdata_init(ctx) != 1
+        || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    {
+        *reason = bad;
+        rc = JWT_ERR_FORMAT;
+        goto done;
+    }
+
+    key->pkey = pkey;
+
+    rc = jwt_pkey_check(pkey, key, reason);
+
+done:
+
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
 
     return rc;
 }

@@ -74,6 +74,8 @@ jwt_rc_t jwt_keyset_add_pem(jwt_keyset_t *ks, const unsigned char *pem,
  * The key for a token: by exact kid when the token has one; without a
  * kid, the only key that can verify alg, if there is exactly one.
  */
+int jwt_keyset_has_kid(const jwt_keyset_t *ks, const unsigned char *kid,
+    size_t len);
 const jwt_key_t *jwt_keyset_find(const jwt_keyset_t *ks, jwt_alg_t alg,
     const unsigned char *kid, size_t kid_len, const char **reason);
 

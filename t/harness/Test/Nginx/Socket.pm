@@ -25,7 +25,8 @@ package Test::Nginx::Socket;
 #  - "!Name" in response_headers matches header names case-insensitively;
 #    a no_error_log pattern yields exactly one test even if several lines
 #    match; test names have no "$0 " prefix;
-#  - unsupported sections are ignored silently (e.g. skip_nginx, todo,
+#  - a section it does not implement is ignored with a warning (diag) the
+#    first time a file uses it (e.g. skip_nginx, todo,
 #    pipelined_requests, error_code_like, response_body_unlike, stap, ...).
 
 use strict;
@@ -134,9 +135,24 @@ for my $sig (qw(INT TERM HUP)) {
 
 # --------------------------------------------------------------- one block
 
+# the sections this harness implements; others are warned about once
+my %Known = map { $_ => 1 } qw(
+    main_config http_config config user_files request raw_request
+    more_headers error_code response_headers response_headers_like
+    response_body response_body_like error_log no_error_log must_die
+    timeout wait log_level ignore_response ONLY SKIP LAST
+);
+my %Warned;
+
 sub _run_block {
     my ($block) = @_;
     my $name = $block->name;
+
+    for my $s (@{ $block->{_section_order}[0] || [] }) {
+        next if $Known{$s} || $Warned{$s}++;
+        diag("WARNING: section \"--- $s\" is not implemented by "
+             . "t/harness (CPAN's Test::Nginx has it): ignored");
+    }
 
     _stop_nginx();
     _setup_servroot();
