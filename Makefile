@@ -11,8 +11,14 @@
 #   make bench   install wrk, build, benchmark nginx with the module on one
 #                core (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNS; ~7 min),
 #                report in bench/results/
+#   make deb     install dpkg-dev and lintian, build, package the module as
+#                build/libnginx-mod-http-auth-bearer_<version>_<arch>.deb
+#   make deb-check  (root; changes the system, so not part of make test)
+#                install that package, run Debian's nginx with an auth_jwt
+#                site, purge it, check /etc/nginx is as it was found
 #
-# Nothing outside this directory is written except by apt-get.
+# Nothing outside this directory is written except by apt-get and by
+# make deb-check, which restores what it changes.
 
 SHELL      := /bin/bash
 NGINX_SRC  ?= /usr/share/nginx/src
@@ -44,7 +50,7 @@ FUZZ_LIBS    := $(shell pkg-config --libs libcrypto jansson 2>/dev/null \
                   || echo -lcrypto -ljansson)
 
 .PHONY: all module deps unit test prove demo demo-stop clean asan asan-module \
-        fuzz fuzz-deps fuzz-build bench bench-deps
+        fuzz fuzz-deps fuzz-build bench bench-deps deb deb-check
 
 all: module
 
@@ -143,6 +149,16 @@ bench-deps: deps
 bench: bench-deps
 	@$(MAKE) --no-print-directory module
 	@perl bench/run.pl
+
+# packaging/deb/ and scripts/deb.sh: Depends on the installed nginx's
+# nginx-abi-* and on the libraries dpkg-shlibdeps finds
+deb: deps
+	@scripts/deps.sh deb
+	@$(MAKE) --no-print-directory module
+	@scripts/deb.sh
+
+deb-check: deb
+	@scripts/deb-check.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory module

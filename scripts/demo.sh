@@ -94,6 +94,14 @@ A valid access token for "alice" (24 h):
 
   curl -i http://127.0.0.1:8080/v1/api/sql -H 'Authorization: Bearer $refresh' -d '{"sql":"SELECT CURRENT_USER()"}'
 
+Expected [error] lines in build/demo/logs/error.log: "refreshing the keys
+of "https://securetoken.google.com/kalamdb-demo" failed".  That is
+kalamdb.conf's second issuer, a placeholder Firebase project whose keys
+cannot be fetched here; nginx retries with backoff (at most every 5
+minutes) and shows it as "unavailable" in
+http://127.0.0.1:8080/auth_jwt_status.  The demo's tokens (issuer
+"kalamdb") are not affected.
+
 The login -> SQL -> TOKEN_EXPIRED -> refresh walkthrough is in README.md
 (demo users: alice/alice-password, bob/bob-password, admin/admin-password).
 More tokens: KALAMDB_JWT_SECRET=\$(cat build/demo/secret) scripts/mint-token --help

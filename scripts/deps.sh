@@ -2,7 +2,8 @@
 # Installs the Debian packages the build, the tests and the demo need;
 # "deps.sh fuzz" those of "make fuzz" instead (clang and its libFuzzer
 # runtime, which "make test" does not need); "deps.sh bench" those of
-# "make bench" (wrk), on top of the default list.
+# "make bench" (wrk), on top of the default list; "deps.sh deb" those of
+# "make deb" (dpkg-dev, lintian).
 # As root it runs apt-get; otherwise it prints the command and stops.
 
 set -e
@@ -20,6 +21,12 @@ bench)
     pkgs="wrk openssl perl libcrypt-jwt-perl"
     ;;
 
+deb)
+    # dpkg-shlibdeps, dpkg-gencontrol, dpkg-parsechangelog; lintian to
+    # check the package
+    pkgs="dpkg-dev lintian"
+    ;;
+
 "")
     pkgs="gcc make pkg-config perl curl nginx nginx-dev libssl-dev \
 libjansson-dev libcurl4-openssl-dev libpcre2-dev zlib1g-dev \
@@ -27,7 +34,7 @@ libcmocka-dev libcrypt-jwt-perl libtest-base-perl openssl"
     ;;
 
 *)
-    echo "usage: $0 [fuzz|bench]" >&2
+    echo "usage: $0 [fuzz|bench|deb]" >&2
     exit 2
     ;;
 esac
