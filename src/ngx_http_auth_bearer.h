@@ -45,6 +45,9 @@
 /* refresh= and max_stale= */
 #define NGX_HTTP_AUTH_BEARER_TIME_MAX       (366 * 86400)
 
+/* the room for an untrusted value in a log line, escaped */
+#define NGX_HTTP_AUTH_BEARER_LOG_FIELD      128
+
 /* an ETag kept for If-None-Match */
 #define NGX_HTTP_AUTH_BEARER_ETAG_MAX       128
 
@@ -89,6 +92,7 @@ typedef struct {
     ngx_shm_zone_t                 *shm_zone;
     ngx_msec_t                      fetch_timeout;
     ngx_str_t                       ca_file;
+    ngx_str_t                       ca;             /* its PEM, read once */
 } ngx_http_auth_bearer_main_conf_t;
 
 
@@ -173,8 +177,10 @@ char *ngx_http_auth_bearer_status_directive(ngx_conf_t *cf,
 
 /* ngx_http_auth_bearer_util.c: small helpers */
 
-size_t ngx_http_auth_bearer_printable(u_char *dst, size_t size,
+size_t ngx_http_auth_bearer_escape(u_char *dst, size_t size,
     const u_char *src, size_t len);
+char *ngx_http_auth_bearer_read_file(ngx_conf_t *cf, const char *directive,
+    const char *what, ngx_str_t *name, size_t max, ngx_str_t *out);
 size_t ngx_http_auth_bearer_url_scheme(const u_char *url, size_t len,
     ngx_uint_t http);
 ngx_table_elt_t *ngx_http_auth_bearer_push_header(ngx_http_request_t *r,

@@ -237,6 +237,8 @@ static ngx_int_t
 ngx_http_auth_bearer_fetch_options(ngx_http_auth_bearer_fetch_t *f,
     CURL *easy)
 {
+    struct curl_blob  blob;
+
     /*
      * https only unless the issuer opted in to http; TLS verified; no
      * redirects, no compression (curl sends no Accept-Encoding unless
@@ -287,13 +289,20 @@ ngx_http_auth_bearer_fetch_options(ngx_http_auth_bearer_fetch_t *f,
         return NGX_ERROR;
     }
 
-    if (f->ca_file) {
-        if (curl_easy_setopt(easy, CURLOPT_CAINFO, (char *) f->ca_file)
-            != CURLE_OK
+    if (f->ca) {
+
+        /* the CAs as read by the master: workers never open the file */
+
+        blob.data = f->ca->data;
+        blob.len = f->ca->len;
+        blob.flags = CURL_BLOB_NOCOPY;
+
+        if (curl_easy_setopt(easy, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK
+            || curl_easy_setopt(easy, CURLOPT_CAINFO, NULL) != CURLE_OK
             || curl_easy_setopt(easy, CURLOPT_CAPATH, NULL) != CURLE_OK)
         {
             ngx_log_error(NGX_LOG_ERR, f->log, 0,
-                          "auth_jwt: curl_easy_setopt(CAINFO) failed");
+                          "auth_jwt: curl_easy_setopt(CAINFO_BLOB) failed");
             return NGX_ERROR;
         }
     }

@@ -34,7 +34,7 @@ struct ngx_http_auth_bearer_fetch_s {
     /* set by the caller, NUL-terminated */
     u_char                         *url;
     u_char                         *etag;           /* If-None-Match */
-    u_char                         *ca_file;        /* NULL: system store */
+    ngx_str_t                      *ca;             /* PEM; NULL: system */
     ngx_flag_t                      insecure_http;
     ngx_msec_t                      timeout;
 

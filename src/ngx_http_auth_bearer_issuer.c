@@ -105,12 +105,11 @@ static ngx_int_t ngx_http_auth_bearer_issuer_provider(ngx_conf_t *cf,
     ngx_http_auth_bearer_issuer_t *issuer);
 static ngx_uint_t ngx_http_auth_bearer_host_is(ngx_str_t *host,
     const char *domain);
+static ngx_int_t ngx_http_auth_bearer_secret_typo(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *source);
 static char *ngx_http_auth_bearer_secret(ngx_conf_t *cf,
     ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *source,
     ngx_str_t *secret);
-static char *ngx_http_auth_bearer_read_file(ngx_conf_t *cf,
-    const char *directive, const char *what, ngx_str_t *name, size_t max,
-    ngx_str_t *out);
 static char *ngx_http_auth_bearer_load_keys(ngx_conf_t *cf,
     const char *directive, jwt_keyset_t *ks, ngx_str_t *path,
     ngx_uint_t format, unsigned flags);
@@ -365,6 +364,20 @@ ngx_http_auth_bearer_issuer_param(ngx_conf_t *cf,
 
     if (ngx_http_auth_bearer_is("token_type=") && len > 11) {
         ngx_http_auth_bearer_take("token_type=", &issuer->token_type);
+
+        /* the values a token_type claim has: a typo refuses every token */
+
+        if (ngx_strcmp(issuer->token_type.data, "access") != 0
+            && ngx_strcmp(issuer->token_type.data, "refresh") != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "\"auth_jwt_issuer\" \"%V\": token_type=%V "
+                               "is neither \"access\" nor \"refresh\"; "
+                               "every token whose token_type claim differs "
+                               "is refused", &issuer->iss,
+                               &issuer->token_type);
+        }
+
         return NGX_OK;
     }
 
@@ -635,7 +648,8 @@ ngx_http_auth_bearer_issuer_key_file(ngx_conf_t *cf,
 
     if (ngx_http_auth_bearer_load_keys(cf, "auth_jwt_issuer", &issuer->keys,
                                        file,
-                                       NGX_HTTP_AUTH_BEARER_FORMAT_GUESS, 0)
+                                       NGX_HTTP_AUTH_BEARER_FORMAT_GUESS,
+                                       JWT_KEYS_UNIQUE_KID)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
@@ -990,6 +1004,59 @@ ngx_http_auth_bearer_issuer_find(ngx_http_auth_bearer_main_conf_t *amcf,
 
 
 /*
+ * A secret= value that looks like a misspelt source is refused rather
+ * than taken as a literal secret: "ENV:NAME", "File:path", "env:" or
+ * "file:" without a name.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_secret_typo(ngx_conf_t *cf,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *source)
+{
+    size_t   n;
+    u_char  *colon;
+
+    colon = ngx_strlchr(source->data, source->data + source->len, ':');
+
+    if (colon == NULL) {
+        return NGX_OK;
+    }
+
+    n = colon - source->data;
+
+    if (!((n == 3 && ngx_strncasecmp(source->data, (u_char *) "env", 3) == 0)
+          || (n == 4
+              && ngx_strncasecmp(source->data, (u_char *) "file", 4) == 0)))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(source->data, "env", n) != 0
+        && ngx_strncmp(source->data, "file", n) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": secret \"%*s:...\" "
+                           "looks like a misspelt source; write "
+                           "secret=env:NAME or secret=file:PATH (lower case)",
+                           &issuer->iss, n, source->data);
+        return NGX_ERROR;
+    }
+
+    if (n + 1 == source->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_issuer\" \"%V\": secret=%*s: names "
+                           "no %s; write secret=env:NAME or "
+                           "secret=file:PATH",
+                           &issuer->iss, n, source->data,
+                           n == 3 ? "variable" : "file");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * secret=env:NAME, secret=file:PATH or a literal.  The value is copied to
  * memory the caller wipes; a file's one trailing newline is stripped.
  */
@@ -1002,18 +1069,28 @@ ngx_http_auth_bearer_secret(ngx_conf_t *cf,
     char       *env;
     ngx_str_t   name;
 
+    if (ngx_http_auth_bearer_secret_typo(cf, issuer, source) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (ngx_strncmp(source->data, "env:", 4) == 0) {
         name.data = source->data + 4;
         name.len = source->len - 4;
 
         /* cf strings are NUL-terminated */
-        env = (name.len > 0) ? getenv((char *) name.data) : NULL;
+        env = getenv((char *) name.data);
 
         if (env == NULL || env[0] == '\0') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"auth_jwt_issuer\" \"%V\": environment "
-                               "variable \"%V\" is not set or empty; export "
-                               "it before starting nginx",
+                               "variable \"%V\" is not set or empty; every "
+                               "command that reads the configuration needs "
+                               "it (nginx, nginx -t, nginx -s reload; a "
+                               "reload keeps the master's value): with "
+                               "systemd set it in a drop-in (\"systemctl "
+                               "edit nginx\": Environment= or "
+                               "EnvironmentFile=), with /etc/init.d/nginx "
+                               "\"export\" it in /etc/default/nginx",
                                &issuer->iss, &name);
             return NGX_CONF_ERROR;
         }
@@ -1060,64 +1137,6 @@ ngx_http_auth_bearer_secret(ngx_conf_t *cf,
 
     ngx_memcpy(secret->data, source->data, source->len);
     secret->len = source->len;
-
-    return NGX_CONF_OK;
-}
-
-
-/*
- * A file the configuration names, read whole by the master when the
- * configuration is loaded; memory from the temporary pool.
- */
-
-static char *
-ngx_http_auth_bearer_read_file(ngx_conf_t *cf, const char *directive,
-    const char *what, ngx_str_t *name, size_t max, ngx_str_t *out)
-{
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_file_info_t  fi;
-
-    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%s\": cannot open %s \"%V\"",
-                           directive, what, name);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > (off_t) max)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%s\": %s \"%V\" is unreadable or larger "
-                           "than %uzk", directive, what, name, max / 1024);
-        ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    out->data = ngx_pnalloc(cf->temp_pool, ngx_file_size(&fi) + 1);
-    if (out->data == NULL) {
-        ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_fd(fd, out->data, ngx_file_size(&fi) + 1);
-
-    ngx_close_file(fd);
-
-    if (n == -1 || n != ngx_file_size(&fi)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%s\": cannot read %s \"%V\"",
-                           directive, what, name);
-        return NGX_CONF_ERROR;
-    }
-
-    out->len = n;
 
     return NGX_CONF_OK;
 }
@@ -1235,7 +1254,8 @@ ngx_http_auth_bearer_key_file_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     return ngx_http_auth_bearer_load_keys(cf, "auth_jwt_key_file", lcf->keys,
                                           &value[1], format,
-                                          JWT_KEYS_ALLOW_OCT);
+                                          JWT_KEYS_ALLOW_OCT
+                                          |JWT_KEYS_UNIQUE_KID);
 }
 
 

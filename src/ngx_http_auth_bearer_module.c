@@ -471,6 +471,7 @@ ngx_http_auth_bearer_log_refusal(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx)
 {
     u_char          hex[13], md[EVP_MAX_MD_SIZE];
+    u_char          buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
     ngx_str_t       iss;
     unsigned int    n;
     ngx_log_t      *log;
@@ -506,8 +507,12 @@ ngx_http_auth_bearer_log_refusal(ngx_http_request_t *r,
         hex[12] = '\0';
     }
 
-    iss.len = ngx_min(ctx->tok.iss.len, 128);
-    iss.data = (u_char *) ctx->tok.iss.data;
+    /* the token's bytes, before any signature check: escaped */
+
+    iss.data = buf;
+    iss.len = ngx_http_auth_bearer_escape(buf, sizeof(buf),
+                                          (u_char *) ctx->tok.iss.data,
+                                          ctx->tok.iss.len);
 
     ngx_log_error(NGX_LOG_INFO, log, 0,
                   "auth_jwt: refused: %s (%s), iss: \"%V\", token: "

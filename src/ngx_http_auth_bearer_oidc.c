@@ -9,7 +9,10 @@
 #include <ngx_event.h>
 #include <ngx_http.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ngx_http_auth_bearer_oidc.h"
 
@@ -26,6 +29,8 @@
 
 
 #define NGX_HTTP_AUTH_BEARER_TICK          1000    /* ms */
+
+#define NGX_HTTP_AUTH_BEARER_CA_FILE_MAX   (4 * 1024 * 1024)
 
 #define NGX_HTTP_AUTH_BEARER_DISCOVERY     1
 #define NGX_HTTP_AUTH_BEARER_JWKS          2
@@ -46,6 +51,8 @@ static void ngx_http_auth_bearer_oidc_failed(
     ngx_http_auth_bearer_oidc_t *oidc, const char *fmt, ...);
 static ngx_uint_t ngx_http_auth_bearer_oidc_pending(
     ngx_http_auth_bearer_oidc_t *oidc);
+static char *ngx_http_auth_bearer_oidc_ca(ngx_conf_t *cf,
+    ngx_http_auth_bearer_main_conf_t *amcf);
 static ngx_uint_t ngx_http_auth_bearer_oidc_fresh(
     ngx_http_auth_bearer_oidc_t *oidc, time_t now);
 
@@ -59,7 +66,6 @@ ngx_http_auth_bearer_oidc_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_auth_bearer_main_conf_t *amcf = conf;
 
     ngx_uint_t                      i;
-    ngx_file_info_t                 fi;
     ngx_http_auth_bearer_issuer_t  *issuer;
 
     ngx_conf_init_msec_value(amcf->fetch_timeout,
@@ -84,24 +90,87 @@ ngx_http_auth_bearer_oidc_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    if (amcf->ca_file.len) {
-        if (ngx_conf_full_name(cf->cycle, &amcf->ca_file, 1) != NGX_OK) {
-            return NGX_CONF_ERROR;
-        }
-
-        if (ngx_file_info(amcf->ca_file.data, &fi) == NGX_FILE_ERROR) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "\"auth_jwt_ca_file\": cannot read \"%V\"; "
-                               "give a PEM file of the CAs that sign your "
-                               "identity provider's certificate",
-                               &amcf->ca_file);
-            return NGX_CONF_ERROR;
-        }
+    if (amcf->ca_file.len
+        && ngx_http_auth_bearer_oidc_ca(cf, amcf) != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     if (ngx_http_auth_bearer_shm_implicit(cf, amcf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * auth_jwt_ca_file: read by the master with the configuration, as nginx
+ * reads its own certificates, and handed to libcurl from memory, so the
+ * workers' user need not read it; a file without a PEM certificate, or
+ * with something else, fails the configuration.
+ */
+
+static char *
+ngx_http_auth_bearer_oidc_ca(ngx_conf_t *cf,
+    ngx_http_auth_bearer_main_conf_t *amcf)
+{
+    BIO        *bio;
+    X509       *x;
+    ngx_str_t   text;
+    ngx_uint_t  n;
+
+    if (ngx_http_auth_bearer_read_file(cf, "auth_jwt_ca_file", "CA file",
+                                       &amcf->ca_file,
+                                       NGX_HTTP_AUTH_BEARER_CA_FILE_MAX,
+                                       &text)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    bio = BIO_new_mem_buf(text.data, (int) text.len);
+    if (bio == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (n = 0; /* void */; n++) {
+        x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (x == NULL) {
+            break;
+        }
+
+        X509_free(x);
+    }
+
+    BIO_free(bio);
+
+    /* the end of the certificates, or a PEM block that is not one */
+
+    if (n == 0
+        || ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)
+    {
+        ERR_clear_error();
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_ca_file\": \"%V\" is not a PEM file "
+                           "of certificates; give the CAs that sign your "
+                           "identity provider's certificate, e.g. "
+                           "/etc/ssl/certs/ca-certificates.crt",
+                           &amcf->ca_file);
+        return NGX_CONF_ERROR;
+    }
+
+    ERR_clear_error();
+
+    /* kept for the cycle: the temporary pool goes after the load */
+
+    amcf->ca.data = ngx_pnalloc(cf->pool, text.len);
+    if (amcf->ca.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(amcf->ca.data, text.data, text.len);
+    amcf->ca.len = text.len;
 
     return NGX_CONF_OK;
 }
@@ -324,7 +393,7 @@ ngx_http_auth_bearer_oidc_fetch(ngx_http_auth_bearer_oidc_t *oidc,
 
     f->url = url;
     f->etag = etag;
-    f->ca_file = amcf->ca_file.len ? amcf->ca_file.data : NULL;
+    f->ca = amcf->ca.len ? &amcf->ca : NULL;
     f->insecure_http = oidc->issuer->insecure_http;
     f->timeout = amcf->fetch_timeout;
     f->handler = ngx_http_auth_bearer_oidc_fetched;
@@ -360,9 +429,9 @@ ngx_http_auth_bearer_oidc_fetched(ngx_http_auth_bearer_fetch_t *f)
 
         /* curl's text may quote the IdP, e.g. its certificate's name */
 
-        len = ngx_http_auth_bearer_printable(error, sizeof(error),
-                                             (u_char *) f->error,
-                                             ngx_strlen(f->error));
+        len = ngx_http_auth_bearer_escape(error, sizeof(error),
+                                          (u_char *) f->error,
+                                          ngx_strlen(f->error));
 
         ngx_http_auth_bearer_oidc_failed(oidc, "%s \"%s\": %*s",
                                          oidc->stage
@@ -789,7 +858,7 @@ ngx_int_t
 ngx_http_auth_bearer_oidc_unknown_kid(ngx_http_auth_bearer_oidc_t *oidc,
     jwt_str_t *kid, ngx_uint_t first, ngx_log_t *log)
 {
-    u_char     buf[64];
+    u_char     buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
     ngx_str_t  k;
 
     if (oidc->slot == NULL || kid->data == NULL) {
@@ -806,8 +875,8 @@ ngx_http_auth_bearer_oidc_unknown_kid(ngx_http_auth_bearer_oidc_t *oidc,
         /* the client's bytes: nothing that could forge a log line */
 
         k.data = buf;
-        k.len = ngx_http_auth_bearer_printable(buf, sizeof(buf), kid->data,
-                                               kid->len);
+        k.len = ngx_http_auth_bearer_escape(buf, sizeof(buf), kid->data,
+                                            kid->len);
 
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "auth_jwt: unknown kid \"%V\" for \"%V\": keys "

@@ -14,7 +14,8 @@
 /*
  * Small helpers every other file may use, and which use none of them:
  * jansson's allocator, the debug allocator, text fit for a log line, URL
- * schemes, response headers, the log line of a skipped key.
+ * schemes, response headers, the log line of a skipped key, reading a
+ * file at configuration time.
  */
 
 
@@ -176,28 +177,102 @@ ngx_http_auth_bearer_pnalloc(ngx_pool_t *pool, size_t size)
 
 
 /*
- * A copy of untrusted bytes (a kid, text from an IdP) fit for a log line:
- * control bytes, quotes, backslashes and non-ASCII become '?', and the
- * copy is cut at size, marked with "...".
+ * Untrusted bytes (a token's iss or kid, text from an IdP) fit for a log
+ * line, the one way they reach one: '"' and '\\' escaped with a
+ * backslash, bytes outside printable ASCII as \xNN, so that nothing can
+ * end a quoted field, forge a line or carry a terminal escape.  When the
+ * escaped text is longer than size, it is cut after a whole UTF-8
+ * character of the source and marked with "...".  size is at least 8.
  */
 
+static size_t ngx_http_auth_bearer_escaped_len(const u_char *src,
+    size_t len);
+static size_t ngx_http_auth_bearer_char_len(const u_char *src, size_t len);
+
+
 size_t
-ngx_http_auth_bearer_printable(u_char *dst, size_t size, const u_char *src,
+ngx_http_auth_bearer_escape(u_char *dst, size_t size, const u_char *src,
     size_t len)
+{
+    u_char         *p, *end;
+    size_t          i, j, n;
+    static u_char   hex[] = "0123456789abcdef";
+
+    p = dst;
+    end = dst + size;
+
+    if (ngx_http_auth_bearer_escaped_len(src, len) > size) {
+        end -= 3;
+    }
+
+    for (i = 0; i < len; i += n) {
+        n = ngx_http_auth_bearer_char_len(src + i, len - i);
+
+        if ((size_t) (end - p) < ngx_http_auth_bearer_escaped_len(src + i, n))
+        {
+            break;
+        }
+
+        for (j = i; j < i + n; j++) {
+            if (src[j] == '"' || src[j] == '\\') {
+                *p++ = '\\';
+                *p++ = src[j];
+
+            } else if (src[j] < 0x20 || src[j] >= 0x7f) {
+                *p++ = '\\';
+                *p++ = 'x';
+                *p++ = hex[src[j] >> 4];
+                *p++ = hex[src[j] & 0xf];
+
+            } else {
+                *p++ = src[j];
+            }
+        }
+    }
+
+    if (i < len) {
+        p = ngx_cpymem(p, "...", 3);
+    }
+
+    return p - dst;
+}
+
+
+static size_t
+ngx_http_auth_bearer_escaped_len(const u_char *src, size_t len)
 {
     size_t  i, n;
 
-    n = (len > size) ? size - 3 : len;
+    n = 0;
 
-    for (i = 0; i < n; i++) {
-        dst[i] = (src[i] < 0x20 || src[i] >= 0x7f || src[i] == '"'
-                  || src[i] == '\\') ? '?' : src[i];
+    for (i = 0; i < len; i++) {
+        n += (src[i] == '"' || src[i] == '\\') ? 2
+             : (src[i] < 0x20 || src[i] >= 0x7f) ? 4 : 1;
     }
 
-    if (n < len) {
-        dst[n++] = '.';
-        dst[n++] = '.';
-        dst[n++] = '.';
+    return n;
+}
+
+
+/* the bytes of one UTF-8 character at src; 1 for anything not valid */
+
+static size_t
+ngx_http_auth_bearer_char_len(const u_char *src, size_t len)
+{
+    size_t  i, n;
+
+    n = (src[0] >= 0xf0 && src[0] < 0xf8) ? 4
+        : (src[0] >= 0xe0) ? 3
+        : (src[0] >= 0xc0) ? 2 : 1;
+
+    if (n > len || src[0] >= 0xf8) {
+        return 1;
+    }
+
+    for (i = 1; i < n; i++) {
+        if ((src[i] & 0xc0) != 0x80) {
+            return 1;
+        }
     }
 
     return n;
@@ -265,12 +340,11 @@ ngx_http_auth_bearer_key_skipped(void *data, size_t index, jwt_str_t kid,
 {
     ngx_http_auth_bearer_skipped_t *sk = data;
 
-    u_char      buf[64];
+    u_char      buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
     ngx_str_t   k;
 
     k.data = buf;
-    k.len = ngx_http_auth_bearer_printable(buf, sizeof(buf), kid.data,
-                                           kid.len);
+    k.len = ngx_http_auth_bearer_escape(buf, sizeof(buf), kid.data, kid.len);
 
     if (sk->cf) {
         ngx_conf_log_error(NGX_LOG_WARN, sk->cf, 0,
@@ -282,4 +356,62 @@ ngx_http_auth_bearer_key_skipped(void *data, size_t index, jwt_str_t kid,
     ngx_log_error(NGX_LOG_INFO, sk->log, 0,
                   "auth_jwt: JWKS of \"%V\": key #%uz (kid \"%V\") "
                   "skipped: %s", sk->iss, index, &k, reason);
+}
+
+
+/*
+ * A file the configuration names, read whole by the master when the
+ * configuration is loaded; memory from the temporary pool.
+ */
+
+char *
+ngx_http_auth_bearer_read_file(ngx_conf_t *cf, const char *directive,
+    const char *what, ngx_str_t *name, size_t max, ngx_str_t *out)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%s\": cannot open %s \"%V\"",
+                           directive, what, name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > (off_t) max)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\": %s \"%V\" is unreadable or larger "
+                           "than %uzk", directive, what, name, max / 1024);
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    out->data = ngx_pnalloc(cf->temp_pool, ngx_file_size(&fi) + 1);
+    if (out->data == NULL) {
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_fd(fd, out->data, ngx_file_size(&fi) + 1);
+
+    ngx_close_file(fd);
+
+    if (n == -1 || n != ngx_file_size(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%s\": cannot read %s \"%V\"",
+                           directive, what, name);
+        return NGX_CONF_ERROR;
+    }
+
+    out->len = n;
+
+    return NGX_CONF_OK;
 }

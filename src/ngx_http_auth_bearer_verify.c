@@ -475,8 +475,19 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
         ngx_http_auth_bearer_oidc_count(ctx->issuer->oidc, JWT_OK);
     }
 
+#if (NGX_DEBUG)
+    {
+    u_char     buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
+    ngx_str_t  user;
+
+    user.data = buf;
+    user.len = ngx_http_auth_bearer_escape(buf, sizeof(buf), ctx->user.data,
+                                           ctx->user.len);
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "auth_jwt: accepted user \"%V\"", &ctx->user);
+                   "auth_jwt: accepted user \"%V\"", &user);
+    }
+#endif
 
     return NGX_OK;
 }

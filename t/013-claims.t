@@ -1019,3 +1019,17 @@ bearer($::T{sub_empty})
 auth_jwt: refused: user claim missing or not a string (INVALID_CREDENTIALS)
 --- no_error_log eval
 [$::T{sub_empty}]
+
+
+
+=== TEST 55: the iss of an untrusted token is escaped in the refusal line: a quote cannot forge the fields after it, non-ASCII is hex, a long one is cut on a character boundary
+--- request
+GET /api/items
+--- more_headers eval
+bearer(mint(iss => qq(x", token: sha256:000000000000 \x{e9}) . ('y' x 200)))
+--- error_code: 401
+--- error_log eval
+[qr{auth_jwt: refused: issuer not trusted \(INVALID_CREDENTIALS\), iss: "x\\", token: sha256:000000000000 \\xc3\\xa9y+\.\.\.", token: sha256:[0-9a-f]{12}, client}]
+--- no_error_log eval
+[qr{iss: "x", token}]
+

@@ -394,3 +394,55 @@ bearer(mint(-alg => 'HS512', aud => 'admin', exp => time - 60))
 --- error_code: 200
 --- response_body
 user=alice@example.com role=user
+
+
+
+=== TEST 25: secret=ENV:NAME (a misspelt source) stops nginx instead of being a literal secret
+--- http_config
+auth_jwt_issuer kalamdb secret=ENV:KALAMDB_JWT_SECRET_WITH_A_LONG_NAME;
+--- request
+GET /api/items
+--- must_die
+--- error_log
+looks like a misspelt source; write secret=env:NAME or secret=file:PATH
+
+
+
+=== TEST 26: secret=File:path stops nginx likewise
+--- http_config
+auth_jwt_issuer kalamdb secret=File:/etc/nginx/a-secret-file-that-is-long-enough;
+--- request
+GET /api/items
+--- must_die
+--- error_log
+secret "File:..." looks like a misspelt source
+
+
+
+=== TEST 27: secret=env: without a variable name stops nginx
+--- http_config
+auth_jwt_issuer kalamdb secret=env:;
+--- request
+GET /api/items
+--- must_die
+--- error_log
+secret=env: names no variable
+
+
+
+=== TEST 28: an unusual token_type= value is a warning: every token whose token_type differs is refused
+--- http_config
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=acess;
+--- config
+location /api/ {
+    auth_jwt "kalamdb";
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+--- request
+GET /api/items
+--- more_headers eval
+bearer(mint())
+--- error_code: 401
+--- error_log
+token_type=acess is neither "access" nor "refresh"
+

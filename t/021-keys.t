@@ -483,7 +483,7 @@ bearer($::T{good})
 --- response_body
 user=user-42 role=user alg=RS256
 --- error_log
-skipped: RSA exponent is 1 or even
+key #0 (kid "e1\x0d\x0aINJECTED [emerg] forged") skipped: RSA exponent is 1 or even
 --- no_error_log eval
 ['auth_jwt: refused', qr/^INJECTED/]
 
@@ -1494,4 +1494,17 @@ bearer($::T{single_jwk})
 user=user-42 role=user alg=ES384
 --- no_error_log
 auth_jwt: refused
+
+
+
+=== TEST 70: a key file whose two entries share a kid stops nginx even when one of them is unusable and skipped
+--- http_config
+auth_jwt_issuer https://idp.example key_file=$TEST_NGINX_HTML_DIR/keys.jwks;
+--- user_files eval
+[['keys.jwks' => jwks(jwk('rsa'), jwk('rsa-b', kid => 'rsa', e => b64u("\x01")))]]
+--- request
+GET /api/items
+--- must_die
+--- error_log
+keys.jwks": duplicate kid
 

@@ -166,7 +166,7 @@ auth_jwt_issuer https://idp.example;
 GET /api/items
 --- must_die
 --- error_log
-"auth_jwt_ca_file": cannot read "/nonexistent/ca.pem"
+"auth_jwt_ca_file": cannot open CA file "/nonexistent/ca.pem"
 
 
 
@@ -223,3 +223,19 @@ GET /api/items
 --- must_die
 --- error_log
 "auth_jwt_fetch_timeout" must not be 0
+
+
+
+=== TEST 17: auth_jwt_ca_file that is not a PEM file of certificates stops nginx
+--- http_config
+auth_jwt_ca_file $TEST_NGINX_HTML_DIR/hostname;
+auth_jwt_issuer https://idp.example;
+--- user_files
+>>> hostname
+build-host-1
+--- request
+GET /api/items
+--- must_die
+--- error_log
+is not a PEM file of certificates
+

@@ -65,6 +65,7 @@ static jwt_rc_t jwt_jwk_oct(json_t *jwk, jwt_key_t *key,
     const char **reason);
 static jwt_rc_t jwt_jwk_rsa(json_t *jwk, jwt_key_t *key,
     const char **reason);
+static int jwt_jwks_dup_kid(json_t *keys, size_t n);
 static jwt_rc_t jwt_jwk_fromdata(OSSL_PARAM_BLD *bld, const char *type,
     const char *bad, jwt_key_t *key, const char **reason);
 static jwt_rc_t jwt_jwk_ec(json_t *jwk, jwt_key_t *key,
@@ -230,6 +231,13 @@ jwt_keyset_add_jwks(jwt_keyset_t *ks, const unsigned char *json, size_t len,
         goto failed;
     }
 
+    if ((flags & JWT_KEYS_UNIQUE_KID) && keys != NULL
+        && jwt_jwks_dup_kid(keys, n))
+    {
+        *reason = "duplicate kid";
+        goto failed;
+    }
+
     for (i = 0; i < n; i++) {
         jwk = (keys != NULL) ? json_array_get(keys, i) : root;
 
@@ -285,6 +293,38 @@ failed:
     ERR_clear_error();
 
     return rc;
+}
+
+
+/* two entries of a JWK Set, usable or not, have the same string kid */
+
+static int
+jwt_jwks_dup_kid(json_t *keys, size_t n)
+{
+    size_t   i, j;
+    json_t  *a, *b;
+
+    for (i = 1; i < n; i++) {
+        a = json_object_get(json_array_get(keys, i), "kid");
+
+        if (!json_is_string(a)) {
+            continue;
+        }
+
+        for (j = 0; j < i; j++) {
+            b = json_object_get(json_array_get(keys, j), "kid");
+
+            if (json_is_string(b)
+                && json_string_length(a) == json_string_length(b)
+                && memcmp(json_string_value(a), json_string_value(b),
+                          json_string_length(a)) == 0)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
 }
 
 

@@ -43,6 +43,8 @@ typedef struct {
 
 /* flags of the loaders */
 #define JWT_KEYS_ALLOW_OCT    0x01   /* oct JWKs may verify HS* tokens */
+#define JWT_KEYS_UNIQUE_KID   0x02   /* no two entries share a kid, even
+                                      an unusable one */
 
 
 /* called for each key a loader skips, with the reason */

@@ -2270,6 +2270,39 @@ test_jwks_duplicate_kid(void **state)
 }
 
 
+/*
+ * JWT_KEYS_UNIQUE_KID (key files): an entry skipped as unusable still
+ * counts, so a set whose two entries share a kid is refused; without the
+ * flag (fetched sets) the usable one loads
+ */
+
+static void
+test_jwks_duplicate_kid_skipped(void **state)
+{
+    char          buf[JSON_MAX], a[JSON_MAX], b[JSON_MAX];
+    const char   *reason;
+    jwt_keyset_t  ks;
+
+    (void) state;
+
+    jwt_keyset_init(&ks);
+
+    jwk_with(a, "\"kid\":\"same\"", rfc7515_a2_jwk);
+    jwk_with(b, "\"kid\":\"same\",\"use\":\"enc\"", rfc7515_a3_jwk);
+    jwk_printf(buf, "{\"keys\":[%s,%s]}", a, b);
+
+    assert_int_equal(add_jwks(&ks, buf, JWT_KEYS_UNIQUE_KID, NULL, &reason),
+                     JWT_ERR_FORMAT);
+    assert_string_equal(reason, "duplicate kid");
+    assert_int_equal(ks.nkeys, 0);
+
+    assert_int_equal(add_jwks(&ks, buf, 0, NULL, &reason), JWT_OK);
+    assert_int_equal(ks.nkeys, 1);
+
+    jwt_keyset_free(&ks);
+}
+
+
 /* a set with no usable key fails; every entry is reported */
 
 static void
@@ -2744,6 +2777,7 @@ main(void)
         cmocka_unit_test(test_b64url_strict),
         cmocka_unit_test(test_jwks_malformed),
         cmocka_unit_test(test_jwks_duplicate_kid),
+        cmocka_unit_test(test_jwks_duplicate_kid_skipped),
         cmocka_unit_test(test_jwks_no_usable_key),
         cmocka_unit_test(test_jwks_garbage_mixed),
         cmocka_unit_test(test_jwks_single_jwk),
