@@ -21,6 +21,7 @@ preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 
 rm -rf "$log"
 mkdir -p "$log"
+chmod 1777 "$log"     # workers may run as nobody (t/036)
 
 # the runtimes come first, before a test's own preload (t/034's shim);
 # nginx leaks its cycle at exit by design: leaks are not checked

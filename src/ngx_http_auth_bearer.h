@@ -152,6 +152,7 @@ ngx_http_auth_bearer_ctx_t *ngx_http_auth_bearer_verdict(
 void ngx_http_auth_bearer_fail(ngx_http_auth_bearer_ctx_t *ctx,
     ngx_int_t status, const char *code, const char *message,
     const char *reason);
+void ngx_http_auth_bearer_verify_exit(void);
 
 /* ngx_http_auth_bearer_variable.c */
 

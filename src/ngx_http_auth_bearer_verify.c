@@ -53,6 +53,10 @@ static ngx_uint_t ngx_http_auth_bearer_generation(
     ngx_http_auth_bearer_issuer_t *issuer);
 
 
+/* the JOSE headers this worker parsed last: see jwt_header_memo_t */
+static jwt_header_memo_t  ngx_http_auth_bearer_header_memo;
+
+
 /*
  * The ctx of this request, also after an internal redirect (error_page):
  * like realip, it is found through its pool cleanup.
@@ -442,8 +446,9 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    rc = jwt_token_parse(&ctx->tok, token->data, token->len, lcf->max_size,
-                         scratch, &reason);
+    rc = jwt_token_parse_memo(&ctx->tok, token->data, token->len,
+                              lcf->max_size, scratch,
+                              &ngx_http_auth_bearer_header_memo, &reason);
     if (rc != JWT_OK) {
         ngx_http_auth_bearer_refuse(r, ctx, rc, reason);
         return NGX_ERROR;
@@ -473,6 +478,15 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
 
     if (ctx->issuer) {
         ngx_http_auth_bearer_oidc_count(ctx->issuer->oidc, JWT_OK);
+    }
+
+    /* a valid token's header is worth keeping; the memo's is on the heap */
+
+    if (!ctx->tok.memo_hit) {
+        ngx_http_auth_bearer_json_use(NULL);
+        (void) jwt_header_memo_add(&ngx_http_auth_bearer_header_memo,
+                                   &ctx->tok);
+        ngx_http_auth_bearer_json_use(r->pool);
     }
 
 #if (NGX_DEBUG)
@@ -753,3 +767,11 @@ ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
 
     return ngx_http_auth_bearer_oidc_generation(issuer->oidc);
 }
+
+
+void
+ngx_http_auth_bearer_verify_exit(void)
+{
+    jwt_header_memo_free(&ngx_http_auth_bearer_header_memo);
+}
+

@@ -241,6 +241,6 @@ GET /api/items
 bearer($::T{forged})
 --- error_code: 401
 --- error_log
-unknown kid "x? forged=?1?" for "https://same.example": keys refresh wanted
+unknown kid "x\" forged=\"1\\" for "https://same.example": keys refresh wanted
 --- no_error_log
 forged="1

@@ -21,6 +21,11 @@ static jwt_rc_t jwt_token_json(json_t **json, unsigned char *dst,
     const char **reason);
 static int jwt_json_has_ctl(json_t *json, int depth);
 static int jwt_str_has_ctl(const char *s, size_t len);
+static jwt_rc_t jwt_token_parse_header(jwt_token_t *tok,
+    unsigned char *scratch, const unsigned char *p, size_t len,
+    const char **reason);
+static int jwt_header_memo_get(jwt_header_memo_t *memo, jwt_token_t *tok,
+    const unsigned char *seg, size_t len);
 static jwt_rc_t jwt_token_header(jwt_token_t *tok, const char **reason);
 static jwt_rc_t jwt_claim_date(json_t *payload, const char *name,
     int64_t *value, const char **reason);
@@ -57,6 +62,15 @@ jwt_rc_t
 jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
     size_t max_len, unsigned char *scratch, const char **reason)
 {
+    return jwt_token_parse_memo(tok, p, len, max_len, scratch, NULL, reason);
+}
+
+
+jwt_rc_t
+jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p, size_t len,
+    size_t max_len, unsigned char *scratch, jwt_header_memo_t *memo,
+    const char **reason)
+{
     long            n;
     size_t          dots[2];
     jwt_rc_t        rc;
@@ -73,22 +87,13 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
     tok->raw.len = len;
     tok->signing_len = dots[1];
 
-    /* header */
+    /* header: byte-identical to one memoised, or decoded and checked */
 
-    rc = jwt_token_json(&tok->header, scratch, p, dots[0], "header", reason);
-    if (rc != JWT_OK) {
-        return rc;
-    }
-
-    if (!json_is_object(tok->header)) {
-        *reason = "token header is not a JSON object";
-        rc = JWT_ERR_HEADER;
-        goto failed;
-    }
-
-    rc = jwt_token_header(tok, reason);
-    if (rc != JWT_OK) {
-        goto failed;
+    if (memo == NULL || !jwt_header_memo_get(memo, tok, p, dots[0])) {
+        rc = jwt_token_parse_header(tok, scratch, p, dots[0], reason);
+        if (rc != JWT_OK) {
+            return rc;
+        }
     }
 
     /* payload */
@@ -105,7 +110,7 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
         goto failed;
     }
 
-    if (jwt_json_has_ctl(tok->header, 0)) {
+    if (!tok->memo_hit && jwt_json_has_ctl(tok->header, 0)) {
         *reason = "control character or deep nesting in token header";
         rc = JWT_ERR_HEADER;
         goto failed;
@@ -154,6 +159,127 @@ failed:
     jwt_token_release(tok);
 
     return rc;
+}
+
+
+static jwt_rc_t
+jwt_token_parse_header(jwt_token_t *tok, unsigned char *scratch,
+    const unsigned char *p, size_t len, const char **reason)
+{
+    jwt_rc_t  rc;
+
+    rc = jwt_token_json(&tok->header, scratch, p, len, "header", reason);
+    if (rc != JWT_OK) {
+        return rc;
+    }
+
+    if (!json_is_object(tok->header)) {
+        *reason = "token header is not a JSON object";
+        rc = JWT_ERR_HEADER;
+        goto failed;
+    }
+
+    rc = jwt_token_header(tok, reason);
+    if (rc != JWT_OK) {
+        goto failed;
+    }
+
+    return JWT_OK;
+
+failed:
+
+    json_decref(tok->header);
+    tok->header = NULL;
+    tok->kid.data = NULL;
+    tok->kid.len = 0;
+
+    return rc;
+}
+
+
+/* a memoised header of exactly these bytes: its reference, alg and kid */
+
+static int
+jwt_header_memo_get(jwt_header_memo_t *memo, jwt_token_t *tok,
+    const unsigned char *seg, size_t len)
+{
+    size_t                    i;
+    jwt_header_memo_entry_t  *e;
+
+    for (i = 0; i < JWT_HEADER_MEMO_SIZE; i++) {
+        e = &memo->entry[i];
+
+        if (e->len == len && e->header != NULL
+            && memcmp(e->seg, seg, len) == 0)
+        {
+            tok->header = json_incref(e->header);
+            tok->alg = e->alg;
+            tok->kid = e->kid;
+            tok->memo_hit = 1;
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+jwt_rc_t
+jwt_header_memo_add(jwt_header_memo_t *memo, const jwt_token_t *tok)
+{
+    size_t                    len;
+    json_t                   *copy, *kid;
+    const unsigned char      *dot;
+    jwt_header_memo_entry_t  *e;
+
+    if (tok->memo_hit || tok->header == NULL) {
+        return JWT_OK;
+    }
+
+    dot = memchr(tok->raw.data, '.', tok->raw.len);
+    len = dot ? (size_t) (dot - tok->raw.data) : JWT_HEADER_MEMO_SEG + 1;
+
+    if (len == 0 || len > JWT_HEADER_MEMO_SEG) {
+        return JWT_OK;
+    }
+
+    copy = json_deep_copy(tok->header);
+    if (copy == NULL) {
+        return JWT_ERR_NOMEM;
+    }
+
+    e = &memo->entry[memo->next];
+    memo->next = (memo->next + 1) % JWT_HEADER_MEMO_SIZE;
+
+    json_decref(e->header);
+
+    memcpy(e->seg, tok->raw.data, len);
+    e->len = len;
+    e->header = copy;
+    e->alg = tok->alg;
+
+    /* the kid of the copy: the token's points into its own header */
+
+    kid = json_object_get(copy, "kid");
+
+    e->kid.data = json_is_string(kid)
+                  ? (const unsigned char *) json_string_value(kid) : NULL;
+    e->kid.len = json_is_string(kid) ? json_string_length(kid) : 0;
+
+    return JWT_OK;
+}
+
+
+void
+jwt_header_memo_free(jwt_header_memo_t *memo)
+{
+    size_t  i;
+
+    for (i = 0; i < JWT_HEADER_MEMO_SIZE; i++) {
+        json_decref(memo->entry[i].header);
+        memo->entry[i].header = NULL;
+        memo->entry[i].len = 0;
+    }
 }
 
 

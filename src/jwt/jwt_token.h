@@ -26,7 +26,35 @@ typedef struct {
     jwt_str_t        sig;          /* decoded signature, in scratch */
 
     int64_t          exp;          /* set by jwt_claims_check */
+
+    int              memo_hit;     /* the header came from the memo */
 } jwt_token_t;
+
+
+/*
+ * A memo of JOSE headers already parsed.  The header segment of one
+ * issuer's tokens is the same bytes on every token, so decoding, parsing
+ * and checking it is done once: a segment byte-identical to a memoised
+ * one takes its parsed header (a reference) and its alg and kid.  Small
+ * and bounded: JWT_HEADER_MEMO_SIZE segments of at most
+ * JWT_HEADER_MEMO_SEG bytes, replaced in turn.
+ */
+
+#define JWT_HEADER_MEMO_SIZE    8
+#define JWT_HEADER_MEMO_SEG     256
+
+typedef struct {
+    size_t           len;          /* 0: free */
+    unsigned char    seg[JWT_HEADER_MEMO_SEG];
+    json_t          *header;       /* a reference the memo holds */
+    jwt_alg_t        alg;
+    jwt_str_t        kid;          /* into header */
+} jwt_header_memo_entry_t;
+
+typedef struct {
+    jwt_header_memo_entry_t  entry[JWT_HEADER_MEMO_SIZE];
+    size_t                   next;
+} jwt_header_memo_t;
 
 
 typedef struct {
@@ -56,6 +84,20 @@ typedef struct {
  */
 jwt_rc_t jwt_token_parse(jwt_token_t *tok, const unsigned char *p,
     size_t len, size_t max_len, unsigned char *scratch, const char **reason);
+
+/* the same, looking the header segment up in memo first (NULL: none) */
+jwt_rc_t jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p,
+    size_t len, size_t max_len, unsigned char *scratch,
+    jwt_header_memo_t *memo, const char **reason);
+
+/*
+ * Memoises the header of a parsed token (one that did not come from the
+ * memo), as a deep copy made with the jansson allocator in force: the
+ * caller makes it a long-lived one.  JWT_ERR_NOMEM, or JWT_OK (also when
+ * the segment is too long to be kept).
+ */
+jwt_rc_t jwt_header_memo_add(jwt_header_memo_t *memo, const jwt_token_t *tok);
+void jwt_header_memo_free(jwt_header_memo_t *memo);
 
 void jwt_token_release(jwt_token_t *tok);
 

@@ -13,7 +13,8 @@ package NginxRun;
 #                                  file; $TEST_NGINX_<NAME> are taken from
 #                                  the environment.  Options: log_level
 #                                  (info), workers (1; more turn the
-#                                  accept mutex off)
+#                                  accept mutex off), user (the workers'
+#                                  user; default root when run as root)
 #   NginxRun::write_conf($http, %opt)  the configuration only (to reload)
 #   NginxRun::reload(), signal($s) nginx -s reload (or another signal);
 #                                  true on success
@@ -86,7 +87,7 @@ worker_processes $nworkers;
 master_process on;
 pid logs/nginx.pid;
 error_log logs/error.log $level;
-@{[ $> == 0 ? 'user root;' : '' ]}
+@{[ $opt{user} ? "user $opt{user};" : $> == 0 ? 'user root;' : '' ]}
 events { worker_connections 256;$mutex }
 http {
     access_log logs/access.log;

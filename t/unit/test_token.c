@@ -417,6 +417,92 @@ test_json(void **state)
 }
 
 
+/*
+ * The header memo: a byte-identical header segment takes the memoised
+ * header, alg and kid; any other bytes are parsed (and checked) again;
+ * entries are replaced in turn; a parse failure of the payload releases
+ * the memo's reference only
+ */
+static void
+test_header_memo(void **state)
+{
+    int                    i;
+    char                  *a, *b, *bad, *many[JWT_HEADER_MEMO_SIZE + 1];
+    char                   hdr[64];
+    jwt_rc_t               rc;
+    const char            *reason;
+    jwt_token_t            tok;
+    jwt_header_memo_t      memo;
+    static unsigned char   scratch[MAX_SIZE];
+
+    (void) state;
+
+    memset(&memo, 0, sizeof(memo));
+
+    a = make("{\"alg\":\"HS256\",\"kid\":\"k1\"}", "{\"sub\":\"a\"}");
+    b = make("{\"alg\":\"HS256\",\"kid\":\"k1\"}", "{\"sub\":\"b\"}");
+
+    rc = jwt_token_parse_memo(&tok, (unsigned char *) a, strlen(a), MAX_SIZE,
+                              scratch, &memo, &reason);
+    assert_int_equal(rc, JWT_OK);
+    assert_int_equal(tok.memo_hit, 0);
+    assert_int_equal(jwt_header_memo_add(&memo, &tok), JWT_OK);
+    jwt_token_release(&tok);
+
+    rc = jwt_token_parse_memo(&tok, (unsigned char *) b, strlen(b), MAX_SIZE,
+                              scratch, &memo, &reason);
+    assert_int_equal(rc, JWT_OK);
+    assert_int_equal(tok.memo_hit, 1);
+    assert_int_equal(tok.alg, JWT_ALG_HS256);
+    assert_int_equal(tok.kid.len, 2);
+    assert_memory_equal(tok.kid.data, "k1", 2);
+    assert_ptr_equal(tok.header, memo.entry[0].header);
+    jwt_token_release(&tok);
+
+    /* the same header bytes with a payload that is not JSON: refused */
+    bad = make("{\"alg\":\"HS256\",\"kid\":\"k1\"}", "{\"sub\":");
+    rc = jwt_token_parse_memo(&tok, (unsigned char *) bad, strlen(bad),
+                              MAX_SIZE, scratch, &memo, &reason);
+    assert_int_equal(rc, JWT_ERR_PAYLOAD);
+    assert_non_null(memo.entry[0].header);
+
+    /* other bytes are checked as ever */
+    free(bad);
+    bad = make("{\"alg\":\"none\",\"kid\":\"k1\"}", "{}");
+    rc = jwt_token_parse_memo(&tok, (unsigned char *) bad, strlen(bad),
+                              MAX_SIZE, scratch, &memo, &reason);
+    assert_int_equal(rc, JWT_ERR_ALG);
+
+    /* in turn: the first entry goes after JWT_HEADER_MEMO_SIZE others */
+    for (i = 0; i <= JWT_HEADER_MEMO_SIZE; i++) {
+        snprintf(hdr, sizeof(hdr), "{\"alg\":\"HS256\",\"kid\":\"n%d\"}", i);
+        many[i] = make(hdr, "{}");
+        rc = jwt_token_parse_memo(&tok, (unsigned char *) many[i],
+                                  strlen(many[i]), MAX_SIZE, scratch, &memo,
+                                  &reason);
+        assert_int_equal(rc, JWT_OK);
+        assert_int_equal(jwt_header_memo_add(&memo, &tok), JWT_OK);
+        jwt_token_release(&tok);
+    }
+
+    rc = jwt_token_parse_memo(&tok, (unsigned char *) a, strlen(a), MAX_SIZE,
+                              scratch, &memo, &reason);
+    assert_int_equal(rc, JWT_OK);
+    assert_int_equal(tok.memo_hit, 0);
+    jwt_token_release(&tok);
+
+    jwt_header_memo_free(&memo);
+
+    for (i = 0; i <= JWT_HEADER_MEMO_SIZE; i++) {
+        free(many[i]);
+    }
+
+    free(a);
+    free(b);
+    free(bad);
+}
+
+
 /* ATTACKS "Algorithm and key choice": alg names, crit, JWE, cty, kid */
 
 static void
@@ -583,6 +669,7 @@ main(void)
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_header),
+        cmocka_unit_test(test_header_memo),
         cmocka_unit_test(test_claims_time),
         cmocka_unit_test(test_claims_aud_type),
     };
