@@ -42,6 +42,8 @@ static void fuzz_token_init(void);
 static void fuzz_token_b64url(const uint8_t *data, size_t size);
 static void fuzz_token_compose(const uint8_t *data, size_t size);
 static void fuzz_token_verify(const uint8_t *data, size_t size);
+static void fuzz_token_memo_check(const jwt_token_t *tok, const uint8_t *data,
+    size_t size);
 
 
 /* 64 bytes: long enough for HS256, HS384 and HS512 */
@@ -75,7 +77,8 @@ static const jwt_str_t  fuzz_token_audiences[] = {
 };
 
 
-static int           fuzz_token_ready;
+static int                fuzz_token_ready;
+static jwt_header_memo_t  fuzz_token_memo;
 static jwt_keyset_t  fuzz_token_hs_keys;
 static jwt_keyset_t  fuzz_token_pk_keys;
 
@@ -257,8 +260,8 @@ fuzz_token_verify(const uint8_t *data, size_t size)
 
     reason = NULL;
 
-    rc = jwt_token_parse(&tok, data, size, FUZZ_TOKEN_MAX_SIZE, scratch,
-                         &reason);
+    rc = jwt_token_parse_memo(&tok, data, size, FUZZ_TOKEN_MAX_SIZE, scratch,
+                              &fuzz_token_memo, &reason);
 
     if (rc != JWT_OK) {
         /* a failure says why and leaves nothing owned */
@@ -277,6 +280,15 @@ fuzz_token_verify(const uint8_t *data, size_t size)
         || tok.sig.data < scratch || tok.sig.data + tok.sig.len > scratch + size
         || !json_is_object(tok.header) || !json_is_object(tok.payload))
     {
+        abort();
+    }
+
+    /* a header from the memo is what parsing these bytes would give */
+
+    if (tok.memo_hit) {
+        fuzz_token_memo_check(&tok, data, size);
+
+    } else if (jwt_header_memo_add(&fuzz_token_memo, &tok) != JWT_OK) {
         abort();
     }
 
@@ -344,3 +356,37 @@ fuzz_token_verify(const uint8_t *data, size_t size)
 
     free(scratch);
 }
+
+
+static void
+fuzz_token_memo_check(const jwt_token_t *tok, const uint8_t *data,
+    size_t size)
+{
+    jwt_rc_t        rc;
+    const char     *reason;
+    jwt_token_t     fresh;
+    unsigned char  *scratch;
+
+    scratch = malloc(size);
+    if (scratch == NULL) {
+        return;
+    }
+
+    rc = jwt_token_parse(&fresh, data, size, FUZZ_TOKEN_MAX_SIZE, scratch,
+                         &reason);
+
+    if (rc != JWT_OK
+        || fresh.alg != tok->alg
+        || fresh.kid.len != tok->kid.len
+        || (fresh.kid.data == NULL) != (tok->kid.data == NULL)
+        || (fresh.kid.len
+            && memcmp(fresh.kid.data, tok->kid.data, fresh.kid.len) != 0)
+        || !json_equal(fresh.header, tok->header))
+    {
+        abort();
+    }
+
+    jwt_token_release(&fresh);
+    free(scratch);
+}
+
