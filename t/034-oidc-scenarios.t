@@ -21,7 +21,8 @@ use JWTTest;
 use JWTKeys;
 use IdP;
 
-my $ROOT = Cwd::getcwd() . '/t/servroot_034-oidc-scenarios';
+my $ROOT = $ENV{TEST_NGINX_SERVROOT}
+           || Cwd::getcwd() . '/t/servroot_034-oidc-scenarios';
 my $BIN = $ENV{TEST_NGINX_BINARY} // 'nginx';
 my $MODULE = $ENV{TEST_NGINX_MODULE}
              // Cwd::getcwd() . '/build/ngx_http_auth_bearer_module.so';

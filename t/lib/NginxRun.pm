@@ -25,7 +25,8 @@ sub start {
     my $port = $probe->sockport;
     close $probe;
 
-    $servroot = getcwd() . '/t/servroot_' . basename($0, '.t');
+    $servroot = $ENV{TEST_NGINX_SERVROOT}
+        || getcwd() . '/t/servroot_' . basename($0, '.t');
     remove_tree($servroot);
     make_path("$servroot/conf", "$servroot/logs", "$servroot/html");
 
