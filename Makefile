@@ -105,7 +105,8 @@ prove: module
 
 # the module and the suites against other nginx versions: NGINX_SRCS are
 # nginx source trees; see scripts/nginx-matrix.sh (not part of make test)
-matrix:
+matrix: deps
+	@scripts/deps.sh matrix
 	@test -n "$(NGINX_SRCS)" || { echo "usage: make matrix NGINX_SRCS='/path/nginx-1.x.y ...'"; exit 2; }
 	scripts/nginx-matrix.sh --test --jobs $(PROVE_JOBS) $(if $(TEST_NGINX_LIB),--lib $(TEST_NGINX_LIB)) $(NGINX_SRCS)
 

@@ -2,7 +2,8 @@
 # Installs the Debian packages the build, the tests and the demo need;
 # "deps.sh fuzz" those of "make fuzz" instead (clang and its libFuzzer
 # runtime, which "make test" does not need); "deps.sh bench" those of
-# "make bench" (wrk), on top of the default list.
+# "make bench" (wrk), on top of the default list; "deps.sh matrix" those
+# of "make matrix" (nginx's own build needs, PCRE1 included).
 # As root it runs apt-get; otherwise it prints the command and stops.
 
 set -e
@@ -11,6 +12,12 @@ case "${1:-}" in
 
 fuzz)
     pkgs="clang libclang-rt-dev make pkg-config libssl-dev libjansson-dev"
+    ;;
+
+matrix)
+    # make matrix: nginx's own build needs (PCRE1 for nginx before
+    # 1.21.5, which predates PCRE2), on top of the default list
+    pkgs="libpcre3-dev libpcre2-dev zlib1g-dev libssl-dev"
     ;;
 
 bench)
@@ -27,7 +34,7 @@ libcmocka-dev libcrypt-jwt-perl libtest-base-perl openssl"
     ;;
 
 *)
-    echo "usage: $0 [fuzz|bench]" >&2
+    echo "usage: $0 [fuzz|bench|matrix]" >&2
     exit 2
     ;;
 esac
