@@ -107,8 +107,10 @@ prove: module
 # nginx source trees; see scripts/nginx-matrix.sh (not part of make test)
 matrix: deps
 	@scripts/deps.sh matrix
-	@test -n "$(NGINX_SRCS)" || { echo "usage: make matrix NGINX_SRCS='/path/nginx-1.x.y ...'"; exit 2; }
-	scripts/nginx-matrix.sh --test --jobs $(PROVE_JOBS) $(if $(TEST_NGINX_LIB),--lib $(TEST_NGINX_LIB)) $(NGINX_SRCS)
+	@test -n "$(NGINX_SRCS)" || { \
+	    echo "usage: make matrix NGINX_SRCS='/path/nginx-1.x.y ...'"; exit 2; }
+	scripts/nginx-matrix.sh --test --jobs $(PROVE_JOBS) \
+	    $(if $(TEST_NGINX_LIB),--lib $(TEST_NGINX_LIB)) $(NGINX_SRCS)
 
 test: deps
 	@$(MAKE) --no-print-directory module

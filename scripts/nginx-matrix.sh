@@ -7,14 +7,15 @@
 #
 #   SRC         an nginx source tree: a release tarball's or a git
 #               checkout's (auto/configure); never written to
-#   --test      also build that nginx (ssl, http_v2, realip, http_v3 where
-#               the version has it, pcre: PCRE2, or PCRE1 from Debian's
-#               libpcre3-dev before 1.21.5) and run the tests
+#   --test      also build that nginx (ssl, http_v2, realip, debug,
+#               http_v3 where the version has it, pcre: PCRE2, or PCRE1
+#               from Debian's libpcre3-dev before 1.21.5) and run the tests
 #   --lib DIR   the lib/ of a Test::Nginx checkout (openresty/test-nginx);
 #               default: CPAN's Test::Nginx if installed, else t/harness
 #   --jobs N    test files run in parallel (default: PROVE_JOBS, else 1)
 #
-# Everything goes to build/matrix/<version>/ of this repository: nginx/
+# Everything goes to build/matrix/<version>/ of this repository (without
+# --test: build/matrix/<version>-module/): nginx/
 # (a copy of SRC, configured and built), configure.log, make.log,
 # unit.log, prove.log, summary.  MATRIX_TESTS="t/010-hs256.t ..." runs only
 # those files.  The last lines printed are one summary line per version:
@@ -73,7 +74,9 @@ build_one() {
     ver=$(sed -n 's/^#define NGINX_VERSION *"\(.*\)"/\1/p' \
               "$src/src/core/nginx.h")
     [ -n "$ver" ] || { echo "$src: not an nginx source tree" >&2; return 1; }
+    # a module-only build never replaces a tested one
     out=$repo/build/matrix/$ver
+    [ $test = 1 ] || out=$out-module
     mkdir -p "$out"
     VER=$ver OUT=$out
 
@@ -112,7 +115,8 @@ build_one() {
     # the module always; the binary with --test
     local target=modules
     [ $test = 1 ] && target=
-    make -j"${MAKE_JOBS:-2}" -C "$out/nginx" -f objs/Makefile $target > "$out/make.log" 2>&1 \
+    make -j"${MAKE_JOBS:-2}" -C "$out/nginx" -f objs/Makefile $target \
+            > "$out/make.log" 2>&1 \
         || { grep -E 'error|Error' "$out/make.log" | head -10 >&2; return 1; }
     [ -f "$out/nginx/objs/ngx_http_auth_bearer_module.so" ] || return 1
     [ $test = 0 ] || [ -x "$out/nginx/objs/nginx" ]

@@ -26,7 +26,8 @@ my ($nginx_ver) = $nginx_v =~ m{nginx/(\d+\.\d+\.\d+)};
 my $curl_v = `curl -V 2>/dev/null`;
 
 plan skip_all => 'no curl binary' if $? || $curl_v !~ /^curl /;
-plan skip_all => 'curl without HTTP/2 support' if $curl_v !~ /^Features:.*\bHTTP2\b/m;
+plan skip_all => 'curl without HTTP/2 support'
+    if $curl_v !~ /^Features:.*\bHTTP2\b/m;
 plan skip_all => 'nginx built without http_v2 (--with-http_v2_module)'
     if $nginx_v !~ /--with-http_v2_module/;
 
@@ -133,7 +134,8 @@ sub curl {
     my ($proto, $path, $hdr, @args) = @_;
     my %url = (
         'http/1.1' => ['--http1.1', "http://127.0.0.1:$port"],
-        'h2'       => ['--http2', "https://127.0.0.1:$ENV{TEST_NGINX_TLS_PORT}"],
+        'h2'       => ['--http2',
+                       "https://127.0.0.1:$ENV{TEST_NGINX_TLS_PORT}"],
         'h2c'      => ['--http2-prior-knowledge',
                        "http://127.0.0.1:$ENV{TEST_NGINX_H2C_PORT}"],
         'h3'       => ['--http3-only',
