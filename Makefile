@@ -2,6 +2,10 @@
 #
 #   make demo    install what is missing, build, start nginx on 127.0.0.1:8080
 #   make test    install what is missing, build, run unit and nginx tests
+#                (TESTS="t/010-hs256.t ..." only those; TEST_NGINX_LIB=dir
+#                with that Test::Nginx lib/)
+#   make matrix NGINX_SRCS="dir ..."  build and test against other nginx
+#                source trees (scripts/nginx-matrix.sh; not in make test)
 #   make fuzz    install clang and libFuzzer, fuzz the jwt/ core for
 #                FUZZ_SECONDS (default 60) per target, both at once
 #   make asan    build the module with AddressSanitizer, UBSan and the
@@ -49,8 +53,8 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_LIBS    := $(shell pkg-config --libs libcrypto jansson 2>/dev/null \
                   || echo -lcrypto -ljansson)
 
-.PHONY: all module deps unit test prove demo demo-stop clean asan asan-module \
-        fuzz fuzz-deps fuzz-build bench bench-deps deb deb-check
+.PHONY: all module deps unit test prove matrix demo demo-stop clean asan \
+        asan-module fuzz fuzz-deps fuzz-build bench bench-deps deb deb-check
 
 all: module
 
@@ -129,11 +133,24 @@ fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-# CPAN's Test::Nginx when installed, else the harness shipped in t/harness
+# Test::Nginx from TEST_NGINX_LIB (the lib/ of an openresty/test-nginx
+# checkout) if given, else CPAN's when installed, else the harness shipped
+# in t/harness; each .t file with its own server root (scripts/prove-t)
 prove: module
-	@inc=; perl -MTest::Nginx::Socket -e1 2>/dev/null || inc="-I t/harness"; \
+	@if [ -n "$(TEST_NGINX_LIB)" ]; then inc="-I $(TEST_NGINX_LIB)"; \
+	elif perl -MTest::Nginx::Socket -e1 2>/dev/null; then inc=; \
+	else inc="-I t/harness"; fi; \
 	TEST_NGINX_BINARY=$(NGINX_BIN) TEST_NGINX_MODULE=$(MODULE) \
-	    prove $$inc -j$(PROVE_JOBS) -r t/
+	    scripts/prove-t $$inc -j$(PROVE_JOBS) $(TESTS)
+
+# the module and the suites against other nginx versions: NGINX_SRCS are
+# nginx source trees; see scripts/nginx-matrix.sh (not part of make test)
+matrix: deps
+	@scripts/deps.sh matrix
+	@test -n "$(NGINX_SRCS)" || { \
+	    echo "usage: make matrix NGINX_SRCS='/path/nginx-1.x.y ...'"; exit 2; }
+	scripts/nginx-matrix.sh --test --jobs $(PROVE_JOBS) \
+	    $(if $(TEST_NGINX_LIB),--lib $(TEST_NGINX_LIB)) $(NGINX_SRCS)
 
 test: deps
 	@$(MAKE) --no-print-directory module

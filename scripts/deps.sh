@@ -3,7 +3,8 @@
 # "deps.sh fuzz" those of "make fuzz" instead (clang and its libFuzzer
 # runtime, which "make test" does not need); "deps.sh bench" those of
 # "make bench" (wrk), on top of the default list; "deps.sh deb" those of
-# "make deb" (dpkg-dev, lintian).
+# "make deb" (dpkg-dev, lintian); "deps.sh matrix" those of "make matrix"
+# (nginx's own build needs, PCRE1 included).
 # As root it runs apt-get; otherwise it prints the command and stops.
 
 set -e
@@ -12,6 +13,12 @@ case "${1:-}" in
 
 fuzz)
     pkgs="clang libclang-rt-dev make pkg-config libssl-dev libjansson-dev"
+    ;;
+
+matrix)
+    # make matrix: nginx's own build needs (PCRE1 for nginx before
+    # 1.21.5, which predates PCRE2), on top of the default list
+    pkgs="libpcre3-dev libpcre2-dev zlib1g-dev libssl-dev"
     ;;
 
 bench)
@@ -34,7 +41,7 @@ libcmocka-dev libcrypt-jwt-perl libtest-base-perl openssl"
     ;;
 
 *)
-    echo "usage: $0 [fuzz|bench|deb]" >&2
+    echo "usage: $0 [fuzz|bench|deb|matrix]" >&2
     exit 2
     ;;
 esac

@@ -8,6 +8,9 @@ use Math::BigInt;
 use MIME::Base64 qw(decode_base64 decode_base64url);
 no_shuffle(); repeat_each(1);
 
+# CPAN's Test::Nginx does not export this one itself
+$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
+
 # Every JOSE signature algorithm through nginx: a valid token and the same
 # token with one signature byte changed; keys whose kty, crv, alg, use or
 # key_ops do not fit the token; HS/RS confusion with the issuer's public

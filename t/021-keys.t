@@ -6,6 +6,9 @@ use Crypt::PK::RSA ();
 use MIME::Base64 qw(decode_base64url);
 no_shuffle(); repeat_each(1);
 
+# CPAN's Test::Nginx does not export this one itself
+$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
+
 # Key files through nginx: broken keys skipped with a warning at startup
 # while good ones load, files that stop nginx -t, oct and private keys,
 # auth_jwt_key_file (NGINX Plus style), kid lookup, issuers kept apart,

@@ -17,7 +17,8 @@ $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
 IdP::start();
 add_block_preprocessor(sub { IdP::reset() });
 
-our $PORT = $ENV{TEST_NGINX_SERVER_PORT};
+# CPAN's Test::Nginx sets TEST_NGINX_SERVER_PORT only in run_tests()
+our $PORT = server_port();
 our $IDP = $ENV{TEST_NGINX_IDP_PORT};
 our $KC = "http://127.0.0.1:$PORT/realms/demo";
 our $FB = 'https://securetoken.google.com/demo-project';

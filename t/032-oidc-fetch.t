@@ -13,6 +13,9 @@ use IO::Socket::INET ();
 # plays the broken servers; nginx's own ssl server block the TLS IdP.
 
 no_shuffle(); repeat_each(1);
+
+# CPAN's Test::Nginx does not export this one itself
+$ENV{TEST_NGINX_HTML_DIR} ||= html_dir();
 log_level('info');
 
 $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
@@ -39,7 +42,7 @@ IdP::put('/unusable/jwks.json',
               jwk('rsa1024')));
 
 # a test CA and a server certificate for 127.0.0.1, made at test time
-our $TLS = "$ENV{TEST_NGINX_SERVROOT}/tls";
+our $TLS = JWTTest::aux_dir() . "/tls";
 File::Path::remove_tree($TLS);
 File::Path::make_path($TLS);
 {
@@ -117,12 +120,12 @@ __DATA__
 
 === TEST 1: an https IdP whose certificate is signed by the CA of auth_jwt_ca_file serves discovery and keys
 --- http_config
-auth_jwt_ca_file $TEST_NGINX_SERVROOT/tls/ca.crt;
+auth_jwt_ca_file $TEST_NGINX_AUX_DIR/tls/ca.crt;
 auth_jwt_issuer https://127.0.0.1:$TEST_NGINX_TLS_PORT/tls;
 server {
     listen 127.0.0.1:$TEST_NGINX_TLS_PORT ssl;
-    ssl_certificate $TEST_NGINX_SERVROOT/tls/server.crt;
-    ssl_certificate_key $TEST_NGINX_SERVROOT/tls/server.key;
+    ssl_certificate $TEST_NGINX_AUX_DIR/tls/server.crt;
+    ssl_certificate_key $TEST_NGINX_AUX_DIR/tls/server.key;
     location / {
         root $TEST_NGINX_HTML_DIR;
     }
@@ -156,8 +159,8 @@ bearer($::T{tls})
 auth_jwt_issuer https://127.0.0.1:$TEST_NGINX_TLS_PORT/tls;
 server {
     listen 127.0.0.1:$TEST_NGINX_TLS_PORT ssl;
-    ssl_certificate $TEST_NGINX_SERVROOT/tls/server.crt;
-    ssl_certificate_key $TEST_NGINX_SERVROOT/tls/server.key;
+    ssl_certificate $TEST_NGINX_AUX_DIR/tls/server.crt;
+    ssl_certificate_key $TEST_NGINX_AUX_DIR/tls/server.key;
     location / {
         root $TEST_NGINX_HTML_DIR;
     }

@@ -9,6 +9,9 @@ use MockKalamDB;
 $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
 MockKalamDB::start();
 
+# CPAN's Test::Nginx does not export this one itself
+$ENV{TEST_NGINX_SERVROOT} ||= server_root();
+
 our $alice   = mint(sub => 'alice', role => 'user');
 our $bob     = mint(sub => 'bob', role => 'user');
 our $admin   = mint(sub => 'admin', role => 'dba');

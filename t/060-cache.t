@@ -15,6 +15,11 @@ use NginxRun;
 
 $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
 
+# the hits are seen only in the debug log
+my $nginx_v = `'@{[ $ENV{TEST_NGINX_BINARY} // 'nginx' ]}' -V 2>&1`;
+plan skip_all => 'nginx built without --with-debug: cache hits are not logged'
+    unless $nginx_v =~ /--with-debug/;
+
 my $port = NginxRun::start(<<'_EOC_', log_level => 'debug');
     auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET token_type=access;
     auth_jwt_cache 2;

@@ -13,6 +13,8 @@ use JWTTest;
 
 my $root = getcwd();
 my $bin = $ENV{TEST_NGINX_BINARY} // 'nginx';
+my $servroot = $ENV{TEST_NGINX_SERVROOT}
+               || "$root/t/servroot_090-conf-examples";
 my $module = $ENV{TEST_NGINX_MODULE} // "$root/build/ngx_http_auth_bearer_module.so";
 
 $ENV{KALAMDB_JWT_SECRET} = $JWTTest::SECRET;
@@ -26,7 +28,7 @@ for my $conf (@confs) {
     my ($name) = $conf =~ m{([^/]+)\.conf$};
 
     # a prefix like Debian's: modules/ holds the module, logs/ and tmp/
-    my $prefix = "$root/t/servroot_090-conf-examples/$name";
+    my $prefix = "$servroot/$name";
     remove_tree($prefix);
     make_path("$prefix/modules", "$prefix/logs", "$prefix/tmp",
               "$prefix/build");
@@ -40,6 +42,6 @@ for my $conf (@confs) {
     unlike($out, qr/\[(?:emerg|alert|crit)\]/, "... without errors");
 }
 
-remove_tree("$root/t/servroot_090-conf-examples");
+remove_tree($servroot);
 
 done_testing();

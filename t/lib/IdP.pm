@@ -33,6 +33,7 @@ use warnings;
 
 use File::Path ();
 use IO::Select ();
+use JWTTest ();
 use IO::Socket::INET ();
 use POSIX ();
 use Time::HiRes ();
@@ -44,7 +45,8 @@ sub dir { $dir }
 sub start {
     my (%opt) = @_;
 
-    $dir = $opt{dir} // ($ENV{TEST_NGINX_SERVROOT} // 't/servroot') . '/idp';
+    # outside the server root, which CPAN's Test::Nginx empties
+    $dir = $opt{dir} // JWTTest::aux_dir() . '/idp';
     File::Path::remove_tree($dir);
     File::Path::make_path("$dir/files", "$dir/hits");
 

@@ -8,6 +8,8 @@ use strict;
 use warnings;
 
 use Exporter ();
+use Cwd ();
+use File::Basename ();
 use Crypt::JWT qw(encode_jwt);
 use Digest::SHA qw(hmac_sha256 hmac_sha384 hmac_sha512 sha256_hex);
 use JSON::PP ();
@@ -119,10 +121,32 @@ sub fp {
 sub bearer { return "Authorization: Bearer $_[0]\n" }
 
 
+# aux_dir(): a directory of this .t file for what is not nginx's (the
+# IdP's files, TLS material), next to its server root and never inside
+# it: CPAN's Test::Nginx empties the server root before each block and
+# stops when it holds anything else.  <servroot>_aux, where the server
+# root is TEST_NGINX_SERVROOT, or t/servroot_<file> when that is unset
+# (CPAN's own default, t/servroot, is shared by every file).  Exported as
+# $TEST_NGINX_AUX_DIR for the configurations.
+sub aux_dir {
+    my $root = $ENV{TEST_NGINX_SERVROOT};
+    if (!defined $root || $root eq '') {
+        my $name = File::Basename::basename($0);
+        $name =~ s/\.[^.]*\z//;
+        $name =~ s/[^\w.-]/_/g;
+        $root = Cwd::getcwd() . "/t/servroot_$name";
+    }
+    $root =~ s{/+\z}{};
+    return $ENV{TEST_NGINX_AUX_DIR} = "${root}_aux";
+}
+
+
 # block_defaults(section => text, ...): sections a block of the calling
 # .t file gets when it has none of its own; every block loads the module
 # (main_config) unless it says otherwise.  A Test::Nginx block
 # preprocessor, so CPAN's Test::Nginx::Socket runs the files unchanged.
+# A block's "worker_processes N;" in main_config is turned into workers(N)
+# (see below).
 sub block_defaults {
     my (%d) = @_;
     $d{main_config} //= "load_module \$TEST_NGINX_MODULE;\n";
@@ -131,6 +155,19 @@ sub block_defaults {
         for my $s (sort keys %d) {
             $block->set_value($s => $d{$s}) unless defined $block->$s;
         }
+
+        # "worker_processes N;" in main_config: both harnesses write their
+        # own worker_processes line (CPAN's always, a duplicate for nginx),
+        # so it becomes workers(N), with a master process to run them
+        # (CPAN's default is none)
+        my $main = $block->main_config // '';
+        my $n = 1;
+        if ($main =~ s/^[ \t]*worker_processes[ \t]+(\d+)[ \t]*;[ \t]*\n?//m) {
+            $n = $1;
+            $block->set_value(main_config => $main);
+            main::master_on() if $n > 1;
+        }
+        main::workers($n);
     });
 }
 

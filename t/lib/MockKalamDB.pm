@@ -9,8 +9,9 @@ use strict;
 use warnings;
 
 use Cwd qw(getcwd);
-use File::Basename qw(basename);
+use File::Path ();
 use IO::Socket::INET;
+use JWTTest ();
 use POSIX ();
 
 my $pid;
@@ -24,7 +25,8 @@ sub start {
     my $port = $probe->sockport;
     close $probe;
 
-    my $log = getcwd() . '/t/mock_' . basename($0, '.t') . '.log';
+    my $log = JWTTest::aux_dir() . '/mock.log';
+    File::Path::make_path(JWTTest::aux_dir());
     unlink $log;
 
     my @cmd = ('perl', getcwd() . '/scripts/mock-kalamdb',

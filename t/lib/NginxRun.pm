@@ -34,10 +34,11 @@ use Time::HiRes ();
 
 my ($servroot, $started, $port, $port2, $nworkers);
 
-# the file's server root, emptied on first use
+# the file's server root (TEST_NGINX_SERVROOT if set), emptied on first use
 sub servroot {
     return $servroot if defined $servroot;
-    $servroot = getcwd() . '/t/servroot_' . basename($0, '.t');
+    $servroot = $ENV{TEST_NGINX_SERVROOT}
+        || getcwd() . '/t/servroot_' . basename($0, '.t');
     remove_tree($servroot);
     make_path("$servroot/conf", "$servroot/logs", "$servroot/html");
     return $servroot;
