@@ -49,6 +49,40 @@ _EOC_
 our $ALLOWED = any_config('127.0.0.1');
 our $DENIED = any_config('10.9.9.9');
 
+our $MIRROR_HTTP = <<'_EOC_';
+auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
+log_format mirrored 'MIRRORED user=[$http_x_user]';
+_EOC_
+
+# a mirror target with its own token source, and a sink logging what it
+# saw into error.log
+our $MIRROR = <<'_EOC_';
+location /upstream {
+    return 200 "main=$http_x_user\n";
+}
+location /api/ {
+    auth_jwt "api";
+    mirror /m;
+    proxy_set_header X-User $jwt_user;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+location /open/ {
+    mirror /m;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
+}
+location = /m {
+    internal;
+    auth_jwt "m" token=$arg_t;
+    proxy_set_header X-User $jwt_user;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/sink;
+}
+location = /sink {
+    log_subrequest on;
+    access_log logs/error.log mirrored;
+    return 204;
+}
+_EOC_
+
 block_defaults(http_config => <<'_EOC_');
 auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
 auth_jwt_issuer https://securetoken.google.com/demo-project
@@ -423,34 +457,8 @@ location /safe/ {
 
 
 === TEST 18: mirror: the mirrored subrequest reads the main request's verdict and never logs a refusal
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
-log_format mirrored 'MIRRORED user=[$http_x_user]';
---- config
-location /upstream {
-    return 200 "main=$http_x_user\n";
-}
-location /api/ {
-    auth_jwt "api";
-    mirror /m;
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
-location /open/ {
-    mirror /m;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
-location = /m {
-    internal;
-    auth_jwt "m" token=$arg_t;
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/sink;
-}
-location = /sink {
-    log_subrequest on;
-    access_log logs/error.log mirrored;
-    return 204;
-}
+--- http_config eval: $::MIRROR_HTTP
+--- config eval: $::MIRROR
 --- request
 GET /api/x
 --- more_headers eval
@@ -531,34 +539,8 @@ auth_jwt: refused
 
 
 === TEST 21: mirror from an open location to one with auth_jwt and its own token source: the subrequest verifies nothing, its $jwt_user is empty, no refusal is logged
---- http_config
-auth_jwt_issuer kalamdb secret=env:KALAMDB_JWT_SECRET;
-log_format mirrored 'MIRRORED user=[$http_x_user]';
---- config
-location /upstream {
-    return 200 "main=$http_x_user\n";
-}
-location /api/ {
-    auth_jwt "api";
-    mirror /m;
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
-location /open/ {
-    mirror /m;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/upstream;
-}
-location = /m {
-    internal;
-    auth_jwt "m" token=$arg_t;
-    proxy_set_header X-User $jwt_user;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/sink;
-}
-location = /sink {
-    log_subrequest on;
-    access_log logs/error.log mirrored;
-    return 204;
-}
+--- http_config eval: $::MIRROR_HTTP
+--- config eval: $::MIRROR
 --- request
 GET /open/x?t=whatever
 --- more_headers eval

@@ -45,26 +45,7 @@ IdP::put('/unusable/jwks.json',
 our $TLS = JWTTest::aux_dir() . "/tls";
 File::Path::remove_tree($TLS);
 File::Path::make_path($TLS);
-{
-    my $ec = '-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
-    open my $fh, '>', "$TLS/ext.cnf" or die $!;
-    print $fh "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-            . "extendedKeyUsage=serverAuth\n";
-    close $fh;
-    for my $cmd (
-        "openssl req -x509 $ec -keyout ca.key -out ca.crt -days 3650"
-        . " -subj '/CN=auth_jwt test CA'"
-        . " -addext basicConstraints=critical,CA:TRUE"
-        . " -addext keyUsage=critical,keyCertSign,cRLSign",
-        "openssl req $ec -keyout server.key -out server.csr"
-        . " -subj /CN=127.0.0.1",
-        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key"
-        . " -CAcreateserial -out server.crt -days 3650 -extfile ext.cnf")
-    {
-        system("cd '$TLS' && $cmd >/dev/null 2>&1") == 0
-            or die "test CA: '$cmd' failed\n";
-    }
-}
+test_ca($TLS);
 
 {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,

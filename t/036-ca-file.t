@@ -24,26 +24,7 @@ my $root = NginxRun::servroot();
 my $tls = "$root/tls";
 mkdir $tls or die "$tls: $!";
 
-{
-    my $ec = '-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
-    open my $fh, '>', "$tls/ext.cnf" or die $!;
-    print $fh "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-            . "extendedKeyUsage=serverAuth\n";
-    close $fh;
-    for my $cmd (
-        "openssl req -x509 $ec -keyout ca.key -out ca.crt -days 3650"
-        . " -subj '/CN=auth_jwt test CA'"
-        . " -addext basicConstraints=critical,CA:TRUE"
-        . " -addext keyUsage=critical,keyCertSign,cRLSign",
-        "openssl req $ec -keyout server.key -out server.csr"
-        . " -subj /CN=127.0.0.1",
-        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key"
-        . " -CAcreateserial -out server.crt -days 3650 -extfile ext.cnf")
-    {
-        system("cd '$tls' && $cmd >/dev/null 2>&1") == 0
-            or die "test CA: '$cmd' failed\n";
-    }
-}
+test_ca($tls);
 
 chmod 0600, "$tls/ca.crt";
 chown 0, 0, "$tls/ca.crt";

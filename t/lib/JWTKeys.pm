@@ -22,7 +22,7 @@ use JWTTest qw(claims b64u);
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(key_path key_text jwk jwks pk_mint pk_craft pk_sign
-                 flip_sig $KEYS);
+                 flip_sig test_ca $KEYS);
 
 # Test::Base evaluates "--- <section> eval" in package Test::Base::Filter
 sub import {
@@ -134,6 +134,30 @@ sub flip_sig {
     $i //= int(length($sig) / 2);
     substr($sig, $i, 1) = chr(ord(substr($sig, $i, 1)) ^ 0x01);
     return "$h.$p." . encode_base64url($sig);
+}
+
+# test_ca($dir): a test CA (ca.crt, ca.key) and a server certificate for
+# 127.0.0.1 signed by it (server.crt, server.key), made with openssl
+sub test_ca {
+    my ($dir) = @_;
+    my $ec = '-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
+    open my $fh, '>', "$dir/ext.cnf" or die "$dir/ext.cnf: $!";
+    print $fh "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+            . "extendedKeyUsage=serverAuth\n";
+    close $fh;
+    for my $cmd (
+        "openssl req -x509 $ec -keyout ca.key -out ca.crt -days 3650"
+        . " -subj '/CN=auth_jwt test CA'"
+        . " -addext basicConstraints=critical,CA:TRUE"
+        . " -addext keyUsage=critical,keyCertSign,cRLSign",
+        "openssl req $ec -keyout server.key -out server.csr"
+        . " -subj /CN=127.0.0.1",
+        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key"
+        . " -CAcreateserial -out server.crt -days 3650 -extfile ext.cnf")
+    {
+        system("cd '$dir' && $cmd >/dev/null 2>&1") == 0
+            or die "test CA: '$cmd' failed\n";
+    }
 }
 
 1;
