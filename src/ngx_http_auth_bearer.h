@@ -89,6 +89,9 @@ typedef struct {
     ngx_shm_zone_t                 *shm_zone;
     ngx_msec_t                      fetch_timeout;
     ngx_str_t                       ca_file;
+
+    /* auth_jwt_revocation: see ngx_http_auth_bearer_revocation.c */
+    ngx_array_t                    *revocations;
 } ngx_http_auth_bearer_main_conf_t;
 
 

@@ -14,6 +14,7 @@
 #include "ngx_http_auth_bearer_cache.h"
 #include "ngx_http_auth_bearer_shm.h"
 #include "ngx_http_auth_bearer_oidc.h"
+#include "ngx_http_auth_bearer_revocation.h"
 
 
 /*
@@ -90,6 +91,13 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
     { ngx_string("auth_jwt_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_auth_bearer_zone_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_revocation"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_auth_bearer_revocation_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -855,6 +863,10 @@ ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (ngx_http_auth_bearer_revocation_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_auth_bearer_oidc_init_process(cycle);
 }
 
@@ -862,6 +874,9 @@ ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
 {
+    /* first: the OIDC runtime's exit ends libcurl and all its fetches */
+
+    ngx_http_auth_bearer_revocation_exit_process(cycle);
     ngx_http_auth_bearer_oidc_exit_process(cycle);
     ngx_http_auth_bearer_cache_done();
 }

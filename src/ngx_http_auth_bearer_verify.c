@@ -13,6 +13,7 @@
 #include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_cache.h"
 #include "ngx_http_auth_bearer_oidc.h"
+#include "ngx_http_auth_bearer_revocation.h"
 
 
 /*
@@ -51,6 +52,8 @@ static void ngx_http_auth_bearer_refuse(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, jwt_rc_t rc, const char *reason);
 static ngx_uint_t ngx_http_auth_bearer_generation(
     ngx_http_auth_bearer_issuer_t *issuer);
+static ngx_int_t ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest);
 
 
 /*
@@ -331,7 +334,10 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         if (e && e->generation == ngx_http_auth_bearer_generation(e->issuer)
             && now >= e->not_before && now < e->expires)
         {
-            (void) ngx_http_auth_bearer_cache_hit(r, ctx, e);
+            if (ngx_http_auth_bearer_cache_hit(r, ctx, e) == NGX_OK) {
+                (void) ngx_http_auth_bearer_revoked(r, ctx, digest);
+            }
+
             return;
         }
 
@@ -349,6 +355,13 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     rc = ngx_http_auth_bearer_verify_token(r, lcf, ctx, token);
 
     ngx_http_auth_bearer_json_use(NULL);
+
+    /* a revoked token is refused, and never cached */
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_auth_bearer_revoked(r, ctx,
+                                          cache == NGX_OK ? digest : NULL);
+    }
 
     if (rc == NGX_OK && cache == NGX_OK
         && ngx_http_auth_bearer_cache_admit(digest, lcf) == NGX_OK)
@@ -741,4 +754,46 @@ ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
     }
 
     return ngx_http_auth_bearer_oidc_generation(issuer->oidc);
+}
+
+
+/*
+ * Revocation, after signature and claims and on every cache hit: a
+ * revoked token gets 401; a feed that cannot say (fail=closed, no set or
+ * one older than max_stale) gets 503.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest)
+{
+    time_t     retry;
+    ngx_int_t  rc;
+
+    retry = 1;
+
+    rc = ngx_http_auth_bearer_revocation_check(r, &ctx->tok, &ctx->token,
+                                               digest, &retry);
+    if (rc == NGX_OK) {
+        return NGX_OK;
+    }
+
+    ctx->verified = 0;
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_auth_bearer_fail(ctx, NGX_HTTP_UNAUTHORIZED,
+                                  "INVALID_CREDENTIALS", "Token revoked",
+                                  "token revoked");
+        return NGX_ERROR;
+    }
+
+    ngx_http_auth_bearer_fail(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                              "REVOCATION_UNAVAILABLE",
+                              "The revocation list is not available; "
+                              "retry later",
+                              "revocation feed not available");
+    ctx->oauth_error = NULL;
+    ctx->retry_after = retry;
+
+    return NGX_ERROR;
 }

@@ -1,0 +1,1316 @@
+
+/*
+ * Copyright (C) ngx_http_auth_bearer authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+#include <ngx_http.h>
+
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/sha.h>
+
+#include "ngx_http_auth_bearer_revocation.h"
+
+
+/*
+ * Runtime revocation: auth_jwt_revocation sources (a URL fetched like a
+ * JWKS, or a local file), their refresh and the sets they publish in the
+ * shared zone, and the lookup a verdict makes.
+ *
+ * Each source has a slot in the zone, as an OIDC issuer has, for the
+ * lease, the backoff, the ETag and the times; the slot's "jwks" holds the
+ * SHA-256 of the feed, so that its generation changes with the feed's
+ * bytes only.  The set itself is one block of the zone's slab: a hash
+ * table of entries keyed by 16 bytes of a SHA-256 of the entry's kind and
+ * fields.  A set is never written once published: the lease holder builds
+ * a new one beside it and swaps the pointer; readers take no lock, and a
+ * retired set is freed only seconds later, when no lookup can still hold
+ * it.
+ */
+
+
+#define NGX_HTTP_AUTH_BEARER_RVK_TICK      1000    /* ms */
+#define NGX_HTTP_AUTH_BEARER_RVK_GRACE     2       /* s before a free */
+#define NGX_HTTP_AUTH_BEARER_RVK_NAME      "\001revocation "
+
+
+typedef struct {
+    ngx_uint_t                      have;
+    u_char                          key[NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN];
+} ngx_http_auth_bearer_rvk_key_t;
+
+
+static char *ngx_http_auth_bearer_revocation_param(ngx_conf_t *cf,
+    ngx_http_auth_bearer_revocation_t *rv, ngx_str_t *v);
+static ngx_int_t ngx_http_auth_bearer_revocation_attach(
+    ngx_http_auth_bearer_revocation_t *rv, ngx_cycle_t *cycle);
+static void ngx_http_auth_bearer_revocation_tick(ngx_event_t *ev);
+static void ngx_http_auth_bearer_revocation_refresh(
+    ngx_http_auth_bearer_revocation_t *rv);
+static void ngx_http_auth_bearer_revocation_read(
+    ngx_http_auth_bearer_revocation_t *rv);
+static void ngx_http_auth_bearer_revocation_fetched(
+    ngx_http_auth_bearer_fetch_t *f);
+static void ngx_http_auth_bearer_revocation_publish(
+    ngx_http_auth_bearer_revocation_t *rv, u_char *body, size_t len,
+    u_char *tag, size_t tag_len);
+static ngx_http_auth_bearer_rvk_set_t *ngx_http_auth_bearer_revocation_build(
+    ngx_http_auth_bearer_revocation_t *rv, u_char *body, size_t len,
+    const char **reason);
+static const char *ngx_http_auth_bearer_revocation_entry(json_t *e,
+    time_t now, ngx_http_auth_bearer_rvk_entry_t *entry);
+static void ngx_http_auth_bearer_revocation_insert(
+    ngx_http_auth_bearer_rvk_set_t *set,
+    ngx_http_auth_bearer_rvk_entry_t *entry);
+static void ngx_http_auth_bearer_revocation_install(
+    ngx_http_auth_bearer_revocation_t *rv,
+    ngx_http_auth_bearer_rvk_set_t *set);
+static void ngx_http_auth_bearer_revocation_failed(
+    ngx_http_auth_bearer_revocation_t *rv, const char *fmt, ...);
+static ngx_http_auth_bearer_rvk_entry_t *ngx_http_auth_bearer_revocation_find(
+    ngx_http_auth_bearer_rvk_set_t *set, ngx_uint_t kind, u_char *key);
+static void ngx_http_auth_bearer_revocation_key(ngx_uint_t kind,
+    const u_char *a, size_t alen, const u_char *b, size_t blen, u_char *key);
+static ngx_uint_t ngx_http_auth_bearer_revocation_usable(
+    ngx_http_auth_bearer_revocation_t *rv, time_t now);
+static ngx_http_auth_bearer_rvk_entry_t *
+    ngx_http_auth_bearer_revocation_match(
+    ngx_http_auth_bearer_rvk_set_t *set, jwt_token_t *tok, ngx_str_t *token,
+    u_char *digest, ngx_http_auth_bearer_rvk_key_t *keys);
+
+
+const char  *ngx_http_auth_bearer_rvk_kind_names[] = {
+    "jti", "token", "sub", "kid"
+};
+
+
+static ngx_event_t  ngx_http_auth_bearer_revocation_timer;
+
+
+/*
+ * auth_jwt_revocation <url|file:path> [refresh=time] [max_stale=time]
+ *     [fail=closed|open] [insecure_http];
+ */
+
+char *
+ngx_http_auth_bearer_revocation_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_auth_bearer_main_conf_t *amcf = conf;
+
+    char                               *rc;
+    ngx_str_t                          *value;
+    ngx_uint_t                          i;
+    ngx_http_auth_bearer_revocation_t  *rv;
+
+    if (amcf->revocations == NULL) {
+        amcf->revocations = ngx_array_create(cf->pool, 2,
+                                   sizeof(ngx_http_auth_bearer_revocation_t));
+        if (amcf->revocations == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rv = ngx_array_push(amcf->revocations);
+    if (rv == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rv, sizeof(ngx_http_auth_bearer_revocation_t));
+
+    value = cf->args->elts;
+
+    rv->source = value[1];
+    rv->refresh = NGX_HTTP_AUTH_BEARER_RVK_REFRESH;
+    rv->max_stale = NGX_HTTP_AUTH_BEARER_RVK_MAX_STALE;
+    rv->amcf = amcf;
+
+    rv->lease = ngx_pcalloc(cf->pool, sizeof(ngx_http_auth_bearer_lease_t));
+    if (rv->lease == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        rc = ngx_http_auth_bearer_revocation_param(cf, rv, &value[i]);
+        if (rc != NGX_CONF_OK) {
+            return rc;
+        }
+    }
+
+    if (value[1].len > 5 && ngx_strncmp(value[1].data, "file:", 5) == 0) {
+        rv->file = 1;
+        rv->path.data = value[1].data + 5;
+        rv->path.len = value[1].len - 5;
+
+        if (ngx_conf_full_name(cf->cycle, &rv->path, 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].len >= NGX_HTTP_AUTH_BEARER_URI_MAX
+        || ngx_http_auth_bearer_url_scheme(value[1].data, value[1].len,
+                                           rv->insecure_http)
+           == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_revocation\": \"%V\" is not an %s URL "
+                           "nor file:path; e.g. auth_jwt_revocation "
+                           "https://api.example.com/revocations",
+                           &value[1],
+                           rv->insecure_http ? "http(s)" : "https");
+        return NGX_CONF_ERROR;
+    }
+
+    /* value[1] is NUL-terminated by the configuration parser */
+
+    rv->path = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_auth_bearer_revocation_param(ngx_conf_t *cf,
+    ngx_http_auth_bearer_revocation_t *rv, ngx_str_t *v)
+{
+    time_t     *tp, t;
+    ngx_str_t   s;
+
+    if (v->len == sizeof("insecure_http") - 1
+        && ngx_strcmp(v->data, "insecure_http") == 0)
+    {
+        rv->insecure_http = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(v->data, "fail=closed") == 0) {
+        rv->fail_open = 0;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(v->data, "fail=open") == 0) {
+        rv->fail_open = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "refresh=", 8) == 0) {
+        tp = &rv->refresh;
+        s.data = v->data + 8;
+        s.len = v->len - 8;
+
+    } else if (ngx_strncmp(v->data, "max_stale=", 10) == 0) {
+        tp = &rv->max_stale;
+        s.data = v->data + 10;
+        s.len = v->len - 10;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_revocation\": unknown parameter "
+                           "\"%V\"; use refresh=, max_stale=, fail=closed, "
+                           "fail=open or insecure_http", v);
+        return NGX_CONF_ERROR;
+    }
+
+    t = ngx_parse_time(&s, 1);
+
+    if (t == (time_t) NGX_ERROR
+        || t > NGX_HTTP_AUTH_BEARER_TIME_MAX
+        || (tp == &rv->refresh && t < 1))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_revocation\": invalid time in \"%V\"; "
+                           "use e.g. refresh=10s max_stale=1h", v);
+        return NGX_CONF_ERROR;
+    }
+
+    *tp = t;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_auth_bearer_revocation_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                          i, fetch;
+    ngx_event_t                        *ev;
+    ngx_http_auth_bearer_main_conf_t   *amcf;
+    ngx_http_auth_bearer_revocation_t  *rv;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_auth_bearer_module);
+
+    if (amcf == NULL || amcf->revocations == NULL) {
+        return NGX_OK;
+    }
+
+    rv = amcf->revocations->elts;
+    fetch = 0;
+
+    for (i = 0; i < amcf->revocations->nelts; i++) {
+        rv[i].log = cycle->log;
+
+        /* without its slot a source is unavailable, as a failed one */
+
+        (void) ngx_http_auth_bearer_revocation_attach(&rv[i], cycle);
+
+        fetch |= !rv[i].file;
+    }
+
+    /* without libcurl the URL sources stay as the zone has them */
+
+    if (fetch && ngx_http_auth_bearer_fetch_init(cycle) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "auth_jwt: revocation feeds are not fetched by this "
+                      "worker");
+    }
+
+    ev = &ngx_http_auth_bearer_revocation_timer;
+
+    ev->handler = ngx_http_auth_bearer_revocation_tick;
+    ev->data = amcf;
+    ev->log = cycle->log;
+    ev->cancelable = 1;
+
+    ngx_add_timer(ev, 0);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_auth_bearer_revocation_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                          i;
+    ngx_http_auth_bearer_main_conf_t   *amcf;
+    ngx_http_auth_bearer_revocation_t  *rv;
+
+    if (ngx_http_auth_bearer_revocation_timer.timer_set) {
+        ngx_del_timer(&ngx_http_auth_bearer_revocation_timer);
+    }
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_auth_bearer_module);
+
+    if (amcf == NULL || amcf->revocations == NULL) {
+        return;
+    }
+
+    rv = amcf->revocations->elts;
+
+    for (i = 0; i < amcf->revocations->nelts; i++) {
+        if (rv[i].fetch) {
+            ngx_http_auth_bearer_fetch_free(rv[i].fetch);
+            rv[i].fetch = NULL;
+
+            if (rv[i].slot) {
+                ngx_http_auth_bearer_shm_release(rv[i].zone, rv[i].slot);
+            }
+        }
+    }
+
+    ngx_http_auth_bearer_fetch_cleanup(cycle);
+}
+
+
+/* the source's slot and shared part, found by its name or created */
+
+static ngx_int_t
+ngx_http_auth_bearer_revocation_attach(ngx_http_auth_bearer_revocation_t *rv,
+    ngx_cycle_t *cycle)
+{
+    u_char                             *p;
+    ngx_str_t                           name;
+    ngx_slab_pool_t                    *shpool;
+    ngx_http_auth_bearer_zone_t        *zone;
+    ngx_http_auth_bearer_slot_t        *slot;
+    ngx_http_auth_bearer_rvk_shared_t  *sh;
+
+    if (rv->amcf->shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone = rv->amcf->shm_zone->data;
+    shpool = zone->shpool;
+
+    name.len = sizeof(NGX_HTTP_AUTH_BEARER_RVK_NAME) - 1 + rv->source.len;
+    name.data = ngx_pnalloc(cycle->pool, name.len);
+    if (name.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(name.data, NGX_HTTP_AUTH_BEARER_RVK_NAME,
+                   sizeof(NGX_HTTP_AUTH_BEARER_RVK_NAME) - 1);
+    ngx_memcpy(p, rv->source.data, rv->source.len);
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    slot = ngx_http_auth_bearer_shm_slot(zone, &name, 'r', &rv->source);
+
+    sh = NULL;
+
+    if (slot) {
+        sh = slot->ext;
+
+        if (sh == NULL) {
+            sh = ngx_slab_calloc_locked(shpool,
+                                sizeof(ngx_http_auth_bearer_rvk_shared_t));
+            slot->ext = sh;
+        }
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    if (slot == NULL || sh == NULL) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                      "auth_jwt: no room for revocation feed \"%V\" in the "
+                      "zone; make \"auth_jwt_zone\" larger", &rv->source);
+        return NGX_ERROR;
+    }
+
+    rv->zone = zone;
+    rv->slot = slot;
+    rv->sh = sh;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_auth_bearer_revocation_tick(ngx_event_t *ev)
+{
+    time_t                              now;
+    ngx_uint_t                          i;
+    ngx_http_auth_bearer_main_conf_t   *amcf;
+    ngx_http_auth_bearer_revocation_t  *rv;
+
+    amcf = ev->data;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    now = ngx_time();
+
+    rv = amcf->revocations->elts;
+
+    for (i = 0; i < amcf->revocations->nelts; i++) {
+        if (rv[i].slot && rv[i].fetch == NULL
+            && ngx_http_auth_bearer_shm_due(rv[i].slot, now))
+        {
+            ngx_http_auth_bearer_revocation_refresh(&rv[i]);
+        }
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_AUTH_BEARER_RVK_TICK);
+}
+
+
+static void
+ngx_http_auth_bearer_revocation_refresh(ngx_http_auth_bearer_revocation_t *rv)
+{
+    time_t                             deadline;
+    ngx_http_auth_bearer_fetch_t      *f;
+    ngx_http_auth_bearer_main_conf_t  *amcf;
+
+    amcf = rv->amcf;
+
+    deadline = ngx_time() + (time_t) (amcf->fetch_timeout / 1000) + 5;
+
+    if (ngx_http_auth_bearer_shm_lease(rv->zone, rv->slot, deadline,
+                                       rv->lease)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (rv->file) {
+        ngx_http_auth_bearer_revocation_read(rv);
+        return;
+    }
+
+    f = ngx_http_auth_bearer_fetch_create(rv->log);
+    if (f == NULL) {
+        ngx_http_auth_bearer_revocation_failed(rv, "out of memory");
+        return;
+    }
+
+    f->url = rv->path.data;
+    f->etag = rv->lease->etag_len ? rv->lease->etag : NULL;
+    f->ca_file = amcf->ca_file.len ? amcf->ca_file.data : NULL;
+    f->insecure_http = rv->insecure_http;
+    f->timeout = amcf->fetch_timeout;
+    f->max = NGX_HTTP_AUTH_BEARER_RVK_BODY_MAX;
+    f->handler = ngx_http_auth_bearer_revocation_fetched;
+    f->data = rv;
+
+    if (ngx_http_auth_bearer_fetch_start(f) != NGX_OK) {
+        ngx_http_auth_bearer_fetch_free(f);
+        ngx_http_auth_bearer_revocation_failed(rv, "cannot start a fetch");
+        return;
+    }
+
+    rv->fetch = f;
+}
+
+
+/*
+ * A file source, from the timer: a stat, and a read only when its mtime
+ * or size changed (the "ETag" of a file); bounded by the size cap.
+ */
+
+static void
+ngx_http_auth_bearer_revocation_read(ngx_http_auth_bearer_revocation_t *rv)
+{
+    u_char           *body, *p;
+    off_t             size;
+    size_t            tag_len;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_err_t         err;
+    ngx_file_info_t   fi;
+    u_char            tag[NGX_HTTP_AUTH_BEARER_ETAG_MAX];
+    u_char            errstr[64];
+
+    fd = ngx_open_file(rv->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        err = ngx_errno;
+        p = ngx_strerror(err, errstr, sizeof(errstr));
+        ngx_http_auth_bearer_revocation_failed(rv, "cannot open \"%V\": %*s",
+                                               &rv->path, p - errstr,
+                                               errstr);
+        return;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_close_file(fd);
+        ngx_http_auth_bearer_revocation_failed(rv, "cannot stat \"%V\"",
+                                               &rv->path);
+        return;
+    }
+
+    size = ngx_file_size(&fi);
+
+    tag_len = ngx_sprintf(tag, "%T-%O-%uL", ngx_file_mtime(&fi), size,
+                          (uint64_t) ngx_file_uniq(&fi))
+              - tag;
+
+    if (rv->lease->have_keys && tag_len == rv->lease->etag_len
+        && ngx_memcmp(tag, rv->lease->etag, tag_len) == 0)
+    {
+        ngx_close_file(fd);
+        ngx_http_auth_bearer_revocation_publish(rv, NULL, 0, tag, tag_len);
+        return;
+    }
+
+    if (size > NGX_HTTP_AUTH_BEARER_RVK_BODY_MAX) {
+        ngx_close_file(fd);
+        ngx_http_auth_bearer_revocation_failed(rv, "\"%V\" is larger than "
+                                               "%uz bytes", &rv->path,
+                                               (size_t)
+                                           NGX_HTTP_AUTH_BEARER_RVK_BODY_MAX);
+        return;
+    }
+
+    body = ngx_alloc((size_t) size + 1, rv->log);
+    if (body == NULL) {
+        ngx_close_file(fd);
+        ngx_http_auth_bearer_revocation_failed(rv, "out of memory");
+        return;
+    }
+
+    n = ngx_read_fd(fd, body, (size_t) size);
+
+    ngx_close_file(fd);
+
+    if (n != (ssize_t) size) {
+        ngx_free(body);
+        ngx_http_auth_bearer_revocation_failed(rv, "cannot read \"%V\"",
+                                               &rv->path);
+        return;
+    }
+
+    ngx_http_auth_bearer_revocation_publish(rv, body, (size_t) n, tag,
+                                            tag_len);
+    ngx_free(body);
+}
+
+
+static void
+ngx_http_auth_bearer_revocation_fetched(ngx_http_auth_bearer_fetch_t *f)
+{
+    ngx_http_auth_bearer_revocation_t *rv = f->data;
+
+    size_t  len;
+    u_char  error[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
+
+    rv->fetch = NULL;
+
+    if (f->error) {
+        len = ngx_http_auth_bearer_printable(error, sizeof(error),
+                                             (u_char *) f->error,
+                                             ngx_strlen(f->error));
+
+        ngx_http_auth_bearer_revocation_failed(rv, "%*s", len, error);
+        ngx_http_auth_bearer_fetch_free(f);
+        return;
+    }
+
+    ngx_http_auth_bearer_revocation_publish(rv,
+                                            f->status == 304 ? NULL : f->body,
+                                            f->len, f->etag_out, f->etag_len);
+    ngx_http_auth_bearer_fetch_free(f);
+}
+
+
+/*
+ * A feed read or fetched (body NULL: unchanged): validated into a new
+ * set, stored, and made the current one when its bytes are new.
+ */
+
+static void
+ngx_http_auth_bearer_revocation_publish(ngx_http_auth_bearer_revocation_t *rv,
+    u_char *body, size_t len, u_char *tag, size_t tag_len)
+{
+    u_char                          *p;
+    ngx_int_t                        n;
+    ngx_uint_t                       i;
+    const char                      *reason;
+    ngx_atomic_uint_t                gen, old;
+    ngx_http_auth_bearer_result_t    res;
+    ngx_http_auth_bearer_rvk_set_t  *set;
+    u_char                           md[SHA256_DIGEST_LENGTH];
+    u_char                           hex[2 * SHA256_DIGEST_LENGTH];
+
+    ngx_memzero(&res, sizeof(ngx_http_auth_bearer_result_t));
+
+    set = NULL;
+
+    if (body) {
+        reason = "unknown";
+
+        set = ngx_http_auth_bearer_revocation_build(rv, body, len, &reason);
+
+        if (set == NULL) {
+            ngx_http_auth_bearer_revocation_failed(rv, "%s", reason);
+            return;
+        }
+
+        (void) SHA256(body, len, md);
+
+        p = hex;
+
+        for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+            p = ngx_sprintf(p, "%02xd", md[i]);
+        }
+
+        res.jwks.data = hex;
+        res.jwks.len = sizeof(hex);
+    }
+
+    res.ttl = rv->refresh;
+    res.etag.data = tag;
+    res.etag.len = tag_len;
+
+    old = rv->slot->generation;
+    gen = old;
+
+    n = ngx_http_auth_bearer_shm_publish(rv->zone, rv->slot, &res, &gen,
+                                         rv->log);
+
+    if (n != NGX_OK) {
+        if (set) {
+            ngx_slab_free(rv->zone->shpool, set);
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_auth_bearer_revocation_failed(rv, "no room in the "
+                                                   "zone");
+        }
+
+        return;
+    }
+
+    if (set == NULL) {
+        return;
+    }
+
+    if (gen == old && rv->sh->set) {
+        ngx_slab_free(rv->zone->shpool, set);
+        return;
+    }
+
+    ngx_http_auth_bearer_revocation_install(rv, set);
+
+    ngx_log_error(NGX_LOG_INFO, rv->log, 0,
+                  "auth_jwt: revocation feed \"%V\": %ui entries (jti %ui, "
+                  "token %ui, sub %ui, kid %ui), generation %uA",
+                  &rv->source, set->nentries,
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_JTI],
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_TOKEN],
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_SUB],
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_KID], gen);
+}
+
+
+/*
+ * {"revoked": [ entry, ... ]}: every entry valid, or the whole feed is
+ * refused; entries already past their exp are left out.  The set is one
+ * block of the zone, allocated once at its full size.
+ */
+
+static ngx_http_auth_bearer_rvk_set_t *
+ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv,
+    u_char *body, size_t len, const char **reason)
+{
+    u_char                            *p;
+    time_t                             now;
+    size_t                             size, i, n;
+    json_t                            *root, *list;
+    json_error_t                       err;
+    ngx_uint_t                         nbuckets;
+    ngx_http_auth_bearer_rvk_set_t    *set;
+    ngx_http_auth_bearer_rvk_entry_t   entry;
+
+    static u_char  msg[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
+
+    root = json_loadb((const char *) body, len, 0, &err);
+    if (root == NULL) {
+        (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
+        *reason = "not valid JSON";
+        return NULL;
+    }
+
+    set = NULL;
+    list = json_object_get(root, "revoked");
+
+    if (!json_is_object(root) || !json_is_array(list)) {
+        *reason = "no \"revoked\" array";
+        goto done;
+    }
+
+    n = json_array_size(list);
+
+    if (n > 0x7fffffff) {
+        *reason = "too many entries";
+        goto done;
+    }
+
+    now = ngx_time();
+
+    /* validated in full before a byte of the zone is taken */
+
+    for (i = 0; i < n; i++) {
+        *reason = ngx_http_auth_bearer_revocation_entry(
+                                       json_array_get(list, i), now, &entry);
+        if (*reason) {
+            p = ngx_snprintf(msg, sizeof(msg) - 1, "entry %uz: %s", i,
+                             *reason);
+            *p = '\0';
+            *reason = (const char *) msg;
+            (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
+            goto done;
+        }
+    }
+
+    for (nbuckets = 16; nbuckets < n; nbuckets <<= 1) { /* void */ }
+
+    size = sizeof(ngx_http_auth_bearer_rvk_set_t)
+           + nbuckets * sizeof(uint32_t)
+           + n * sizeof(ngx_http_auth_bearer_rvk_entry_t);
+
+    set = ngx_slab_alloc(rv->zone->shpool, size);
+    if (set == NULL) {
+        (void) ngx_atomic_fetch_add(&rv->sh->nomem, 1);
+        p = ngx_snprintf(msg, sizeof(msg) - 1, "no room in the zone for %uz "
+                         "entries (%uz bytes); make \"auth_jwt_zone\" "
+                         "larger", n, size);
+        *p = '\0';
+        *reason = (const char *) msg;
+        goto done;
+    }
+
+    ngx_memzero(set, sizeof(ngx_http_auth_bearer_rvk_set_t));
+
+    set->nbuckets = nbuckets;
+    set->entries = (ngx_http_auth_bearer_rvk_entry_t *) (set + 1);
+    set->buckets = (uint32_t *) (set->entries + n);
+
+    ngx_memzero(set->buckets, nbuckets * sizeof(uint32_t));
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_auth_bearer_revocation_entry(json_array_get(list, i),
+                                                  now, &entry)
+            == NULL
+            && entry.exp >= now)
+        {
+            ngx_http_auth_bearer_revocation_insert(set, &entry);
+        }
+    }
+
+    *reason = NULL;
+
+done:
+
+    if (set == NULL && *reason != (const char *) msg) {
+        (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
+    }
+
+    json_decref(root);
+
+    return set;
+}
+
+
+/* one entry of a feed into *entry; NULL, or why it is not valid */
+
+static const char *
+ngx_http_auth_bearer_revocation_entry(json_t *e, time_t now,
+    ngx_http_auth_bearer_rvk_entry_t *entry)
+{
+    u_char       *p, md[SHA256_DIGEST_LENGTH];
+    json_t       *v, *exp, *iss, *before;
+    size_t        len;
+    ngx_int_t     hi, lo;
+    ngx_uint_t    i;
+    const char   *k;
+
+    if (!json_is_object(e)) {
+        return "not an object";
+    }
+
+    exp = json_object_get(e, "exp");
+
+    if (!json_is_number(exp)) {
+        return "no numeric \"exp\"";
+    }
+
+    ngx_memzero(entry, sizeof(ngx_http_auth_bearer_rvk_entry_t));
+
+    entry->exp = (int64_t) json_number_value(exp);
+
+    iss = json_object_get(e, "iss");
+
+    if (iss && (!json_is_string(iss) || json_string_length(iss) == 0)) {
+        return "\"iss\" is not a string";
+    }
+
+    if ((v = json_object_get(e, "jti"))) {
+        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_JTI;
+
+    } else if ((v = json_object_get(e, "token"))) {
+        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_TOKEN;
+
+    } else if ((v = json_object_get(e, "sub"))) {
+        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_SUB;
+
+    } else if ((v = json_object_get(e, "kid"))) {
+        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_KID;
+
+    } else {
+        return "none of \"jti\", \"token\", \"sub\", \"kid\"";
+    }
+
+    k = ngx_http_auth_bearer_rvk_kind_names[entry->kind];
+
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        return "its key is not a non-empty string";
+    }
+
+    p = (u_char *) json_string_value(v);
+    len = json_string_length(v);
+
+    switch (entry->kind) {
+
+    case NGX_HTTP_AUTH_BEARER_RVK_TOKEN:
+
+        if (len != sizeof("sha256:") - 1 + 2 * SHA256_DIGEST_LENGTH
+            || ngx_strncmp(p, "sha256:", sizeof("sha256:") - 1) != 0)
+        {
+            return "\"token\" is not \"sha256:\" and 64 hex digits";
+        }
+
+        p += sizeof("sha256:") - 1;
+
+        for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+            hi = ngx_hextoi(p + 2 * i, 1);
+            lo = ngx_hextoi(p + 2 * i + 1, 1);
+
+            if (hi == NGX_ERROR || lo == NGX_ERROR) {
+                return "\"token\" is not \"sha256:\" and 64 hex digits";
+            }
+
+            md[i] = (u_char) (hi << 4 | lo);
+        }
+
+        ngx_memcpy(entry->key, md, NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN);
+        return NULL;
+
+    case NGX_HTTP_AUTH_BEARER_RVK_JTI:
+        ngx_http_auth_bearer_revocation_key(entry->kind, p, len, NULL, 0,
+                                            entry->key);
+        return NULL;
+
+    case NGX_HTTP_AUTH_BEARER_RVK_SUB:
+
+        before = json_object_get(e, "before");
+
+        if (!json_is_number(before)) {
+            return "a \"sub\" entry needs a numeric \"before\"";
+        }
+
+        entry->before = (int64_t) json_number_value(before);
+
+        /* fall through */
+
+    default:
+
+        if (iss == NULL) {
+            return k[0] == 's' ? "a \"sub\" entry needs \"iss\""
+                               : "a \"kid\" entry needs \"iss\"";
+        }
+
+        ngx_http_auth_bearer_revocation_key(entry->kind,
+                                    (u_char *) json_string_value(iss),
+                                    json_string_length(iss), p, len,
+                                    entry->key);
+        return NULL;
+    }
+}
+
+
+/* a duplicate key keeps the later exp and the later before */
+
+static void
+ngx_http_auth_bearer_revocation_insert(ngx_http_auth_bearer_rvk_set_t *set,
+    ngx_http_auth_bearer_rvk_entry_t *entry)
+{
+    uint32_t                           h;
+    ngx_http_auth_bearer_rvk_entry_t  *e;
+
+    e = ngx_http_auth_bearer_revocation_find(set, entry->kind, entry->key);
+
+    if (e) {
+        e->exp = ngx_max(e->exp, entry->exp);
+        e->before = ngx_max(e->before, entry->before);
+        return;
+    }
+
+    ngx_memcpy(&h, entry->key, sizeof(uint32_t));
+    h &= set->nbuckets - 1;
+
+    e = &set->entries[set->nentries];
+    *e = *entry;
+    e->next = set->buckets[h];
+
+    set->buckets[h] = (uint32_t) ++set->nentries;
+    set->kinds[entry->kind]++;
+}
+
+
+/*
+ * The new set becomes the current one.  The one it replaces is retired:
+ * a worker may be in a lookup of it, so it is freed a few seconds later,
+ * at a later install.
+ */
+
+static void
+ngx_http_auth_bearer_revocation_install(ngx_http_auth_bearer_revocation_t *rv,
+    ngx_http_auth_bearer_rvk_set_t *set)
+{
+    time_t                              now;
+    ngx_uint_t                          i, oldest;
+    ngx_slab_pool_t                    *shpool;
+    ngx_http_auth_bearer_rvk_shared_t  *sh;
+
+    sh = rv->sh;
+    shpool = rv->zone->shpool;
+    now = ngx_time();
+
+    ngx_memory_barrier();
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    oldest = 0;
+
+    for (i = 0; i < NGX_HTTP_AUTH_BEARER_RVK_OLD; i++) {
+        if (sh->retired[i]
+            && now - sh->retired_at[i] >= NGX_HTTP_AUTH_BEARER_RVK_GRACE)
+        {
+            ngx_slab_free_locked(shpool, sh->retired[i]);
+            sh->retired[i] = NULL;
+        }
+
+        if (sh->retired[i] == NULL
+            || (sh->retired[oldest]
+                && sh->retired_at[i] < sh->retired_at[oldest]))
+        {
+            oldest = i;
+        }
+    }
+
+    if (sh->set) {
+        if (sh->retired[oldest]) {
+            ngx_slab_free_locked(shpool, sh->retired[oldest]);
+        }
+
+        sh->retired[oldest] = sh->set;
+        sh->retired_at[oldest] = now;
+    }
+
+    sh->set = set;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+}
+
+
+static void
+ngx_http_auth_bearer_revocation_failed(ngx_http_auth_bearer_revocation_t *rv,
+    const char *fmt, ...)
+{
+    u_char      *p;
+    time_t       next, cap;
+    va_list      args;
+    ngx_uint_t   failures, level;
+    u_char       buf[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    cap = ngx_min(rv->refresh, NGX_HTTP_AUTH_BEARER_RETRY_MAX);
+
+    next = ngx_http_auth_bearer_shm_fail(rv->zone, rv->slot, buf, p - buf,
+                                         cap, &failures);
+
+    level = rv->sh->set ? NGX_LOG_WARN : NGX_LOG_ERR;
+
+    ngx_log_error(level, rv->log, 0,
+                  "auth_jwt: revocation feed \"%V\" failed (%ui in a row): "
+                  "%*s; %s; next attempt in %T s", &rv->source, failures,
+                  p - buf, buf,
+                  rv->sh->set ? "the last good set stays in use"
+                              : "no set yet",
+                  next - ngx_time());
+}
+
+
+static ngx_http_auth_bearer_rvk_entry_t *
+ngx_http_auth_bearer_revocation_find(ngx_http_auth_bearer_rvk_set_t *set,
+    ngx_uint_t kind, u_char *key)
+{
+    uint32_t                           h, i;
+    ngx_http_auth_bearer_rvk_entry_t  *e;
+
+    ngx_memcpy(&h, key, sizeof(uint32_t));
+
+    for (i = set->buckets[h & (set->nbuckets - 1)]; i; i = e->next) {
+        e = &set->entries[i - 1];
+
+        if (e->kind == kind
+            && ngx_memcmp(e->key, key, NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN) == 0)
+        {
+            return e;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* SHA-256 of kind, a, NUL, b: 16 bytes of it */
+
+static void
+ngx_http_auth_bearer_revocation_key(ngx_uint_t kind, const u_char *a,
+    size_t alen, const u_char *b, size_t blen, u_char *key)
+{
+    u_char  k, md[EVP_MAX_MD_SIZE];
+
+    static EVP_MD_CTX  *c;
+
+    k = (u_char) kind;
+
+    if (c == NULL) {
+        c = EVP_MD_CTX_new();
+    }
+
+    /* a failure leaves a key that matches nothing */
+
+    ngx_memzero(md, sizeof(md));
+
+    if (c == NULL
+        || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(c, &k, 1) != 1
+        || EVP_DigestUpdate(c, a, alen) != 1
+        || EVP_DigestUpdate(c, "", 1) != 1
+        || (blen && EVP_DigestUpdate(c, b, blen) != 1)
+        || EVP_DigestFinal_ex(c, md, NULL) != 1)
+    {
+        ERR_clear_error();
+        md[0] = 0xff;
+        md[1] = (u_char) ~kind;
+    }
+
+    ngx_memcpy(key, md, NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN);
+}
+
+
+/*
+ * The verdict's question, after signature and claims and on cache hits:
+ * NGX_OK, NGX_DECLINED (revoked: logged), or NGX_BUSY (a source under
+ * fail=closed has no usable set: its tokens get 503, *retry seconds).
+ */
+
+ngx_int_t
+ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
+    jwt_token_t *tok, ngx_str_t *token, u_char *digest, time_t *retry)
+{
+    time_t                              now, next;
+    ngx_int_t                           rc;
+    ngx_uint_t                          i;
+    ngx_http_auth_bearer_rvk_key_t      keys[NGX_HTTP_AUTH_BEARER_RVK_KINDS];
+    ngx_http_auth_bearer_rvk_set_t     *set;
+    ngx_http_auth_bearer_rvk_entry_t   *e;
+    ngx_http_auth_bearer_main_conf_t   *amcf;
+    ngx_http_auth_bearer_revocation_t  *rv;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_auth_bearer_module);
+
+    if (amcf->revocations == NULL) {
+        return NGX_OK;
+    }
+
+    now = ngx_time();
+    rc = NGX_OK;
+
+    ngx_memzero(keys, sizeof(keys));
+
+    rv = amcf->revocations->elts;
+
+    for (i = 0; i < amcf->revocations->nelts; i++) {
+
+        if (!ngx_http_auth_bearer_revocation_usable(&rv[i], now)) {
+
+            if (rv[i].sh) {
+                (void) ngx_atomic_fetch_add(&rv[i].sh->unavailable, 1);
+            }
+
+            if (rv[i].fail_open) {
+                ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                              "auth_jwt: revocation feed \"%V\" is not "
+                              "available; token accepted (fail=open)",
+                              &rv[i].source);
+                continue;
+            }
+
+            next = rv[i].slot ? (time_t) rv[i].slot->next : 0;
+            *retry = (next > now)
+                     ? ngx_min(next - now, NGX_HTTP_AUTH_BEARER_RETRY_MAX)
+                     : 1;
+            rc = NGX_BUSY;
+            continue;
+        }
+
+        set = rv[i].sh->set;
+
+        ngx_memory_barrier();
+
+        e = ngx_http_auth_bearer_revocation_match(set, tok, token, digest,
+                                                  keys);
+        if (e == NULL) {
+            continue;
+        }
+
+        (void) ngx_atomic_fetch_add(&rv[i].sh->hits, 1);
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "auth_jwt: token revoked by a \"%s\" entry of "
+                      "revocation feed \"%V\"",
+                      ngx_http_auth_bearer_rvk_kind_names[e->kind],
+                      &rv[i].source);
+
+        return NGX_DECLINED;
+    }
+
+    return rc;
+}
+
+
+/* a set, not older than max_stale */
+
+static ngx_uint_t
+ngx_http_auth_bearer_revocation_usable(ngx_http_auth_bearer_revocation_t *rv,
+    time_t now)
+{
+    time_t  fetched;
+
+    if (rv->sh == NULL || rv->sh->set == NULL) {
+        return 0;
+    }
+
+    fetched = (time_t) rv->slot->fetched;
+
+    return fetched && now - fetched <= rv->max_stale;
+}
+
+
+/*
+ * The entry of the set that revokes the token, if any; keys are hashed
+ * only for kinds the set has, once per request (keys[] is shared by the
+ * sources).
+ */
+
+static ngx_http_auth_bearer_rvk_entry_t *
+ngx_http_auth_bearer_revocation_match(ngx_http_auth_bearer_rvk_set_t *set,
+    jwt_token_t *tok, ngx_str_t *token, u_char *digest,
+    ngx_http_auth_bearer_rvk_key_t *keys)
+{
+    time_t                             now;
+    json_t                            *a, *b, *iat;
+    ngx_uint_t                         k;
+    ngx_http_auth_bearer_rvk_key_t    *key;
+    ngx_http_auth_bearer_rvk_entry_t  *e;
+    u_char                             md[SHA256_DIGEST_LENGTH];
+
+    now = ngx_time();
+
+    for (k = 0; k < NGX_HTTP_AUTH_BEARER_RVK_KINDS; k++) {
+        if (set->kinds[k] == 0) {
+            continue;
+        }
+
+        key = &keys[k];
+
+        if (key->have == 0) {
+            key->have = 2;
+
+            a = NULL;
+            b = NULL;
+
+            switch (k) {
+
+            case NGX_HTTP_AUTH_BEARER_RVK_TOKEN:
+                if (digest == NULL) {
+                    (void) SHA256(token->data, token->len, md);
+                    digest = md;
+                }
+
+                ngx_memcpy(key->key, digest,
+                           NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN);
+                key->have = 1;
+                break;
+
+            case NGX_HTTP_AUTH_BEARER_RVK_JTI:
+                a = json_object_get(tok->payload, "jti");
+                break;
+
+            case NGX_HTTP_AUTH_BEARER_RVK_SUB:
+                a = json_object_get(tok->payload, "iss");
+                b = json_object_get(tok->payload, "sub");
+                break;
+
+            default:
+                a = json_object_get(tok->payload, "iss");
+                b = json_object_get(tok->header, "kid");
+            }
+
+            if (json_is_string(a)
+                && (k == NGX_HTTP_AUTH_BEARER_RVK_JTI || json_is_string(b)))
+            {
+                ngx_http_auth_bearer_revocation_key(k,
+                                    (u_char *) json_string_value(a),
+                                    json_string_length(a),
+                                    b ? (u_char *) json_string_value(b)
+                                      : NULL,
+                                    b ? json_string_length(b) : 0,
+                                    key->key);
+                key->have = 1;
+            }
+        }
+
+        if (key->have != 1) {
+            continue;
+        }
+
+        e = ngx_http_auth_bearer_revocation_find(set, k, key->key);
+
+        if (e == NULL || e->exp < now) {
+            continue;
+        }
+
+        if (k != NGX_HTTP_AUTH_BEARER_RVK_SUB) {
+            return e;
+        }
+
+        /* a token without iat cannot show it was issued after */
+
+        iat = json_object_get(tok->payload, "iat");
+
+        if (!json_is_number(iat) || json_number_value(iat) < e->before) {
+            return e;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_auth_bearer_revocation_status(ngx_http_auth_bearer_revocation_t *rv,
+    ngx_pool_t *pool, ngx_http_auth_bearer_rvk_status_t *st)
+{
+    ngx_uint_t                       k;
+    ngx_http_auth_bearer_rvk_set_t  *set;
+
+    ngx_memzero(st, sizeof(ngx_http_auth_bearer_rvk_status_t));
+
+    if (rv->slot == NULL || rv->sh == NULL) {
+        st->state = "no_zone";
+        return NGX_OK;
+    }
+
+    if (ngx_http_auth_bearer_shm_snapshot(rv->zone, rv->slot, pool,
+                                          &st->snap)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    set = rv->sh->set;
+
+    if (set) {
+        for (k = 0; k < NGX_HTTP_AUTH_BEARER_RVK_KINDS; k++) {
+            st->kinds[k] = set->kinds[k];
+        }
+
+        st->entries = set->nentries;
+    }
+
+    st->hits = rv->sh->hits;
+    st->malformed = rv->sh->malformed;
+    st->unavailable = rv->sh->unavailable;
+
+    st->usable = ngx_http_auth_bearer_revocation_usable(rv, ngx_time());
+
+    if (!st->usable) {
+        st->state = set ? "stale" : "unavailable";
+
+    } else {
+        st->state = st->snap.failures ? "failing" : "ok";
+    }
+
+    return NGX_OK;
+}
