@@ -9,8 +9,6 @@
 #include <ngx_event.h>
 #include <ngx_http.h>
 
-#include <openssl/evp.h>
-#include <openssl/err.h>
 #include <openssl/sha.h>
 
 #include "ngx_http_auth_bearer_revocation.h"
@@ -61,8 +59,6 @@ static void ngx_http_auth_bearer_revocation_publish(
 static ngx_http_auth_bearer_rvk_set_t *ngx_http_auth_bearer_revocation_build(
     ngx_http_auth_bearer_revocation_t *rv, u_char *body, size_t len,
     const char **reason);
-static const char *ngx_http_auth_bearer_revocation_entry(json_t *e,
-    time_t now, ngx_http_auth_bearer_rvk_entry_t *entry);
 static void ngx_http_auth_bearer_revocation_insert(
     ngx_http_auth_bearer_rvk_set_t *set,
     ngx_http_auth_bearer_rvk_entry_t *entry);
@@ -73,8 +69,6 @@ static void ngx_http_auth_bearer_revocation_failed(
     ngx_http_auth_bearer_revocation_t *rv, const char *fmt, ...);
 static ngx_http_auth_bearer_rvk_entry_t *ngx_http_auth_bearer_revocation_find(
     ngx_http_auth_bearer_rvk_set_t *set, ngx_uint_t kind, u_char *key);
-static void ngx_http_auth_bearer_revocation_key(ngx_uint_t kind,
-    const u_char *a, size_t alen, const u_char *b, size_t blen, u_char *key);
 static ngx_uint_t ngx_http_auth_bearer_revocation_usable(
     ngx_http_auth_bearer_revocation_t *rv, time_t now);
 static ngx_http_auth_bearer_rvk_entry_t *
@@ -588,6 +582,7 @@ ngx_http_auth_bearer_revocation_publish(ngx_http_auth_bearer_revocation_t *rv,
     u_char                          *p;
     ngx_int_t                        n;
     ngx_uint_t                       i;
+    ngx_msec_t                       start;
     const char                      *reason;
     ngx_atomic_uint_t                gen, old;
     ngx_http_auth_bearer_result_t    res;
@@ -598,6 +593,11 @@ ngx_http_auth_bearer_revocation_publish(ngx_http_auth_bearer_revocation_t *rv,
     ngx_memzero(&res, sizeof(ngx_http_auth_bearer_result_t));
 
     set = NULL;
+
+    /* how long this worker did not serve requests, for the log */
+
+    ngx_time_update();
+    start = ngx_current_msec;
 
     if (body) {
         reason = "unknown";
@@ -655,21 +655,23 @@ ngx_http_auth_bearer_revocation_publish(ngx_http_auth_bearer_revocation_t *rv,
 
     ngx_http_auth_bearer_revocation_install(rv, set);
 
+    ngx_time_update();
+
     ngx_log_error(NGX_LOG_INFO, rv->log, 0,
                   "auth_jwt: revocation feed \"%V\": %ui entries (jti %ui, "
-                  "token %ui, sub %ui, kid %ui), generation %uA",
-                  &rv->source, set->nentries,
+                  "token %ui, sub %ui, kid %ui), generation %uA, loaded in "
+                  "%M ms", &rv->source, set->nentries,
                   set->kinds[NGX_HTTP_AUTH_BEARER_RVK_JTI],
                   set->kinds[NGX_HTTP_AUTH_BEARER_RVK_TOKEN],
                   set->kinds[NGX_HTTP_AUTH_BEARER_RVK_SUB],
-                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_KID], gen);
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_KID], gen,
+                  ngx_current_msec - start);
 }
 
 
 /*
- * {"revoked": [ entry, ... ]}: every entry valid, or the whole feed is
- * refused; entries already past their exp are left out.  The set is one
- * block of the zone, allocated once at its full size.
+ * The feed's entries (see ngx_http_auth_bearer_feed.c) into a new set: one
+ * block of the zone, a hash table of them.
  */
 
 static ngx_http_auth_bearer_rvk_set_t *
@@ -677,70 +679,48 @@ ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv,
     u_char *body, size_t len, const char **reason)
 {
     u_char                            *p;
-    time_t                             now;
-    size_t                             size, i, n;
-    json_t                            *root, *list;
-    json_error_t                       err;
-    ngx_uint_t                         nbuckets;
+    size_t                             size;
+    ngx_int_t                          rc;
+    ngx_uint_t                         i, n, nbuckets;
     ngx_http_auth_bearer_rvk_set_t    *set;
-    ngx_http_auth_bearer_rvk_entry_t   entry;
+    ngx_http_auth_bearer_rvk_entry_t  *entries;
 
     static u_char  msg[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
 
-    root = json_loadb((const char *) body, len, 0, &err);
-    if (root == NULL) {
-        (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
-        *reason = "not valid JSON";
+    entries = NULL;
+    n = 0;
+
+    rc = ngx_http_auth_bearer_feed_parse(body, len, ngx_time(), &entries, &n,
+                                         msg, sizeof(msg), rv->log);
+
+    if (rc == NGX_ERROR) {
+        *reason = "out of memory";
         return NULL;
     }
 
-    set = NULL;
-    list = json_object_get(root, "revoked");
-
-    if (!json_is_object(root) || !json_is_array(list)) {
-        *reason = "no \"revoked\" array";
-        goto done;
-    }
-
-    n = json_array_size(list);
-
-    if (n > 0x7fffffff) {
-        *reason = "too many entries";
-        goto done;
-    }
-
-    now = ngx_time();
-
-    /* validated in full before a byte of the zone is taken */
-
-    for (i = 0; i < n; i++) {
-        *reason = ngx_http_auth_bearer_revocation_entry(
-                                       json_array_get(list, i), now, &entry);
-        if (*reason) {
-            p = ngx_snprintf(msg, sizeof(msg) - 1, "entry %uz: %s", i,
-                             *reason);
-            *p = '\0';
-            *reason = (const char *) msg;
-            (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
-            goto done;
-        }
+    if (rc == NGX_DECLINED) {
+        (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
+        *reason = (const char *) msg;
+        return NULL;
     }
 
     for (nbuckets = 16; nbuckets < n; nbuckets <<= 1) { /* void */ }
 
     size = sizeof(ngx_http_auth_bearer_rvk_set_t)
-           + nbuckets * sizeof(uint32_t)
-           + n * sizeof(ngx_http_auth_bearer_rvk_entry_t);
+           + n * sizeof(ngx_http_auth_bearer_rvk_entry_t)
+           + nbuckets * sizeof(uint32_t);
 
     set = ngx_slab_alloc(rv->zone->shpool, size);
+
     if (set == NULL) {
+        ngx_free(entries);
         (void) ngx_atomic_fetch_add(&rv->sh->nomem, 1);
-        p = ngx_snprintf(msg, sizeof(msg) - 1, "no room in the zone for %uz "
+        p = ngx_snprintf(msg, sizeof(msg) - 1, "no room in the zone for %ui "
                          "entries (%uz bytes); make \"auth_jwt_zone\" "
                          "larger", n, size);
         *p = '\0';
         *reason = (const char *) msg;
-        goto done;
+        return NULL;
     }
 
     ngx_memzero(set, sizeof(ngx_http_auth_bearer_rvk_set_t));
@@ -752,143 +732,14 @@ ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv,
     ngx_memzero(set->buckets, nbuckets * sizeof(uint32_t));
 
     for (i = 0; i < n; i++) {
-        if (ngx_http_auth_bearer_revocation_entry(json_array_get(list, i),
-                                                  now, &entry)
-            == NULL
-            && entry.exp >= now)
-        {
-            ngx_http_auth_bearer_revocation_insert(set, &entry);
-        }
+        ngx_http_auth_bearer_revocation_insert(set, &entries[i]);
     }
+
+    ngx_free(entries);
 
     *reason = NULL;
 
-done:
-
-    if (set == NULL && *reason != (const char *) msg) {
-        (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
-    }
-
-    json_decref(root);
-
     return set;
-}
-
-
-/* one entry of a feed into *entry; NULL, or why it is not valid */
-
-static const char *
-ngx_http_auth_bearer_revocation_entry(json_t *e, time_t now,
-    ngx_http_auth_bearer_rvk_entry_t *entry)
-{
-    u_char       *p, md[SHA256_DIGEST_LENGTH];
-    json_t       *v, *exp, *iss, *before;
-    size_t        len;
-    ngx_int_t     hi, lo;
-    ngx_uint_t    i;
-    const char   *k;
-
-    if (!json_is_object(e)) {
-        return "not an object";
-    }
-
-    exp = json_object_get(e, "exp");
-
-    if (!json_is_number(exp)) {
-        return "no numeric \"exp\"";
-    }
-
-    ngx_memzero(entry, sizeof(ngx_http_auth_bearer_rvk_entry_t));
-
-    entry->exp = (int64_t) json_number_value(exp);
-
-    iss = json_object_get(e, "iss");
-
-    if (iss && (!json_is_string(iss) || json_string_length(iss) == 0)) {
-        return "\"iss\" is not a string";
-    }
-
-    if ((v = json_object_get(e, "jti"))) {
-        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_JTI;
-
-    } else if ((v = json_object_get(e, "token"))) {
-        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_TOKEN;
-
-    } else if ((v = json_object_get(e, "sub"))) {
-        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_SUB;
-
-    } else if ((v = json_object_get(e, "kid"))) {
-        entry->kind = NGX_HTTP_AUTH_BEARER_RVK_KID;
-
-    } else {
-        return "none of \"jti\", \"token\", \"sub\", \"kid\"";
-    }
-
-    k = ngx_http_auth_bearer_rvk_kind_names[entry->kind];
-
-    if (!json_is_string(v) || json_string_length(v) == 0) {
-        return "its key is not a non-empty string";
-    }
-
-    p = (u_char *) json_string_value(v);
-    len = json_string_length(v);
-
-    switch (entry->kind) {
-
-    case NGX_HTTP_AUTH_BEARER_RVK_TOKEN:
-
-        if (len != sizeof("sha256:") - 1 + 2 * SHA256_DIGEST_LENGTH
-            || ngx_strncmp(p, "sha256:", sizeof("sha256:") - 1) != 0)
-        {
-            return "\"token\" is not \"sha256:\" and 64 hex digits";
-        }
-
-        p += sizeof("sha256:") - 1;
-
-        for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-            hi = ngx_hextoi(p + 2 * i, 1);
-            lo = ngx_hextoi(p + 2 * i + 1, 1);
-
-            if (hi == NGX_ERROR || lo == NGX_ERROR) {
-                return "\"token\" is not \"sha256:\" and 64 hex digits";
-            }
-
-            md[i] = (u_char) (hi << 4 | lo);
-        }
-
-        ngx_memcpy(entry->key, md, NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN);
-        return NULL;
-
-    case NGX_HTTP_AUTH_BEARER_RVK_JTI:
-        ngx_http_auth_bearer_revocation_key(entry->kind, p, len, NULL, 0,
-                                            entry->key);
-        return NULL;
-
-    case NGX_HTTP_AUTH_BEARER_RVK_SUB:
-
-        before = json_object_get(e, "before");
-
-        if (!json_is_number(before)) {
-            return "a \"sub\" entry needs a numeric \"before\"";
-        }
-
-        entry->before = (int64_t) json_number_value(before);
-
-        /* fall through */
-
-    default:
-
-        if (iss == NULL) {
-            return k[0] == 's' ? "a \"sub\" entry needs \"iss\""
-                               : "a \"kid\" entry needs \"iss\"";
-        }
-
-        ngx_http_auth_bearer_revocation_key(entry->kind,
-                                    (u_char *) json_string_value(iss),
-                                    json_string_length(iss), p, len,
-                                    entry->key);
-        return NULL;
-    }
 }
 
 
@@ -1028,43 +879,6 @@ ngx_http_auth_bearer_revocation_find(ngx_http_auth_bearer_rvk_set_t *set,
     }
 
     return NULL;
-}
-
-
-/* SHA-256 of kind, a, NUL, b: 16 bytes of it */
-
-static void
-ngx_http_auth_bearer_revocation_key(ngx_uint_t kind, const u_char *a,
-    size_t alen, const u_char *b, size_t blen, u_char *key)
-{
-    u_char  k, md[EVP_MAX_MD_SIZE];
-
-    static EVP_MD_CTX  *c;
-
-    k = (u_char) kind;
-
-    if (c == NULL) {
-        c = EVP_MD_CTX_new();
-    }
-
-    /* a failure leaves a key that matches nothing */
-
-    ngx_memzero(md, sizeof(md));
-
-    if (c == NULL
-        || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1
-        || EVP_DigestUpdate(c, &k, 1) != 1
-        || EVP_DigestUpdate(c, a, alen) != 1
-        || EVP_DigestUpdate(c, "", 1) != 1
-        || (blen && EVP_DigestUpdate(c, b, blen) != 1)
-        || EVP_DigestFinal_ex(c, md, NULL) != 1)
-    {
-        ERR_clear_error();
-        md[0] = 0xff;
-        md[1] = (u_char) ~kind;
-    }
-
-    ngx_memcpy(key, md, NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN);
 }
 
 
@@ -1230,7 +1044,7 @@ ngx_http_auth_bearer_revocation_match(ngx_http_auth_bearer_rvk_set_t *set,
             if (json_is_string(a)
                 && (k == NGX_HTTP_AUTH_BEARER_RVK_JTI || json_is_string(b)))
             {
-                ngx_http_auth_bearer_revocation_key(k,
+                ngx_http_auth_bearer_feed_key(k,
                                     (u_char *) json_string_value(a),
                                     json_string_length(a),
                                     b ? (u_char *) json_string_value(b)

@@ -116,5 +116,13 @@ ngx_int_t ngx_http_auth_bearer_revocation_status(
 
 extern const char  *ngx_http_auth_bearer_rvk_kind_names[];
 
+/* ngx_http_auth_bearer_feed.c: the feed's format */
+
+ngx_int_t ngx_http_auth_bearer_feed_parse(u_char *body, size_t len,
+    time_t now, ngx_http_auth_bearer_rvk_entry_t **entries, ngx_uint_t *n,
+    u_char *err, size_t errlen, ngx_log_t *log);
+void ngx_http_auth_bearer_feed_key(ngx_uint_t kind, const u_char *a,
+    size_t alen, const u_char *b, size_t blen, u_char *key);
+
 
 #endif /* _NGX_HTTP_AUTH_BEARER_REVOCATION_H_INCLUDED_ */

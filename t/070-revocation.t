@@ -197,8 +197,34 @@ like(NginxRun::error_log(),
 feed_raw('not json');
 sleep 2.5;
 is(all_status($tok{jti}), '401', 'a feed that is not JSON keeps the set too');
-like(NginxRun::error_log(), qr/failed \(\d+ in a row\): not valid JSON/,
+like(NginxRun::error_log(), qr/failed \(\d+ in a row\): not a JSON object/,
      '... and says so');
+
+for my $bad (['{"revoked":[],"revoked":[]}', qr/"revoked" given twice/],
+             ['{"revoked":[{"jti":"a","exp":1,}]}', qr/entry 0: not valid JSON/],
+             ['{"revoked":[{"jti":"a\\x","exp":1}]}',
+              qr/entry 0: an invalid escape in a string/],
+             ['{"revoked":[{"jti":"\\ud800","exp":1}]}',
+              qr/entry 0: an invalid escape in a string/],
+             ['{"revoked":[{"jti":"a","exp":"1"}]}',
+              qr/entry 0: no numeric "exp"/],
+             ['{"revoked":[{"sub":"a","iss":"kalamdb","exp":1}]}',
+              qr/entry 0: a "sub" entry needs a numeric "before"/],
+             ['{"revoked":[{"kid":"a","exp":1}]}',
+              qr/entry 0: a "kid" entry needs "iss"/],
+             ['{"revoked":[{"token":"sha256:zz","exp":1}]}',
+              qr/entry 0: "token" is not "sha256:" and 64 hex digits/],
+             ['{"revoked":[{"foo":"a","exp":1}]}',
+              qr/entry 0: none of "jti", "token", "sub", "kid"/],
+             ['{"revoked":[]} x', qr/bytes after the JSON object/],
+             ['{"x":' . ('[' x 40) . (']' x 40) . ',"revoked":[]}',
+              qr/nested too deep/]) {
+    feed_raw($bad->[0]);
+    sleep 1.2;
+    like(NginxRun::error_log(), $bad->[1],
+         'a malformed feed is refused: ' . substr($bad->[0], 0, 50));
+}
+is(all_status($tok{jti}), '401', 'the last good set stayed through them all');
 
 my $st = JSON::PP::decode_json($http->get("http://127.0.0.1:$port/status")
                                ->{content});
@@ -219,12 +245,22 @@ like($prom, qr/^auth_jwt_revocation_entries\{source="file:[^"]+",kind="sub"\} 2$
 like($prom, qr/^auth_jwt_revocation_hits_total\{source="file:[^"]+"\} \d+$/m,
      'Prometheus: hits');
 
+# other members, nested, are skipped; escapes are decoded as JSON says
+my $uni = mint(sub => 'u-uni', jti => "caf\x{e9}-\x{1F600}");
+is(all_status($uni), '200', 'a token with a non-ASCII jti passes');
+feed_raw('{"meta":{"a":[1,2.5e3,true,false,null,{"b":"\\""}]},'
+         . '"revoked":[{"jti":"caf\\u00e9-\\ud83d\\ude00","exp":' . $exp
+         . ',"note":[{"x":1}]}, {"jti":"jti-revoked-1","exp":' . $exp . '}],'
+         . '"version":7}');
+sleep 2;
+is(all_status($uni), '401', 'an escaped jti in the feed matches the token');
+
 # --- a reload keeps the set -----------------------------------------------
 
 ok(NginxRun::reload(), 'nginx reloads');
 sleep 0.5;
 is(all_status($tok{jti}), '401', 'after a reload the set is in force at once');
-is(all_status($tok{cached}), '401', '... for every kind');
+is(all_status($uni), '401', '... for every entry');
 
 # --- the feed again: valid, without the cached user --------------------
 
