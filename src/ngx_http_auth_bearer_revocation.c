@@ -1115,6 +1115,7 @@ ngx_http_auth_bearer_revocation_status(ngx_http_auth_bearer_revocation_t *rv,
 
     st->hits = rv->sh->hits;
     st->malformed = rv->sh->malformed;
+    st->no_room = rv->sh->nomem;
     st->unavailable = rv->sh->unavailable;
 
     st->usable = ngx_http_auth_bearer_revocation_usable(rv, ngx_time());

@@ -97,6 +97,7 @@ typedef struct {
     ngx_uint_t                      entries;
     ngx_uint_t                      hits;
     ngx_uint_t                      malformed;
+    ngx_uint_t                      no_room;
     ngx_uint_t                      unavailable;
     ngx_uint_t                      usable;
     const char                     *state;

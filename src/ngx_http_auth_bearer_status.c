@@ -454,6 +454,7 @@ ngx_http_auth_bearer_status_revocation(ngx_http_request_t *r,
         err |= json_object_set_new(o, "hits", json_integer(st.hits));
         err |= json_object_set_new(o, "malformed",
                                    json_integer(st.malformed));
+        err |= json_object_set_new(o, "no_room", json_integer(st.no_room));
         err |= json_object_set_new(o, "unavailable",
                                    json_integer(st.unavailable));
         err |= json_object_set(o, "fetches", fetches);

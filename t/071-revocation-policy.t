@@ -190,6 +190,38 @@ ok(defined $seen, 'a changed feed is fetched again within the refresh ('
 ok(status()->{generation} > $gen, '... with a new generation');
 is(get($revoked)->{status}, 200, '... and it replaces the old set whole');
 
+# --- zone exhaustion keeps the last good set ---------------------------------
+
+sub entries {
+    my ($n, $extra) = @_;
+    return JSON::PP->new->encode({ revoked => [
+        (map { { jti => "j$_", exp => $exp } } 1 .. $n),
+        { jti => $extra, exp => $exp } ] });
+}
+
+put_feed(entries(2000, 'gone'));
+restart("auth_jwt_zone small:1m;\n"
+        . '    auth_jwt_revocation http://127.0.0.1:$PORT2/f.json refresh=1s '
+        . 'insecure_http;');
+ok(defined wait_state('ok'), 'a 1m zone holds a feed of 2,001 entries');
+is(get($revoked)->{status}, 401, '... and its entries refuse their tokens');
+
+sleep 1.1;
+put_feed(entries(50_000, 'fine'));
+my $full;
+for (1 .. 40) {
+    $full = status();
+    last if $full->{no_room};
+    sleep 0.1;
+}
+ok($full->{no_room} >= 1, 'a feed of 50,001 entries finds no room in it');
+like(NginxRun::error_log(),
+     qr/revocation feed "[^"]+" failed \(\d+ in a row\): no room in the zone for 50001 entries \(\d+ bytes\); make "auth_jwt_zone" larger; the last good set stays in use/,
+     '... says so in the log');
+is($full->{entries_total}, 2001, '... and keeps the last good set');
+is(get($revoked)->{status}, 401, '... which still refuses its tokens');
+is(get($fine)->{status}, 200, '... and not the new feed\'s');
+
 unlike(NginxRun::read_log('all-error.log') . NginxRun::error_log(),
        qr/\[(alert|emerg|crit)\]|exited on signal/, 'no alert nor crash');
 
