@@ -45,10 +45,21 @@
 #define NGX_HTTP_AUTH_BEARER_FEED_NAME     5
 
 
-typedef struct {
+/* where the reader is */
+#define NGX_HTTP_AUTH_BEARER_FEED_START    0
+#define NGX_HTTP_AUTH_BEARER_FEED_MEMBER   1
+#define NGX_HTTP_AUTH_BEARER_FEED_ENTRY    2
+#define NGX_HTTP_AUTH_BEARER_FEED_NEXT     3
+#define NGX_HTTP_AUTH_BEARER_FEED_END      4
+
+
+struct ngx_http_auth_bearer_feed_s {
+    u_char                         *start;
     u_char                         *p;
     u_char                         *last;
     const char                     *error;
+    ngx_uint_t                      state;
+    ngx_uint_t                      revoked;
     u_char                         *scratch;        /* STRINGS + 1 */
     time_t                          now;
 
@@ -57,7 +68,7 @@ typedef struct {
     ngx_uint_t                      nalloc;
     ngx_uint_t                      index;          /* of the entry read */
     ngx_log_t                      *log;
-} ngx_http_auth_bearer_feed_t;
+};
 
 
 /* what an entry's members were */
@@ -98,145 +109,245 @@ static const char  *ngx_http_auth_bearer_feed_members[] = {
 
 
 /*
- * The entries of a feed, not yet past their exp, in a heap array the
- * caller frees; NGX_DECLINED with the reason in err when the feed is not
- * valid (one bad entry refuses it whole), NGX_ERROR without memory.
+ * A feed is read in steps, so that a large one does not keep the worker
+ * from its requests: each step reads at most "budget" entries.
+ */
+
+ngx_http_auth_bearer_feed_t *
+ngx_http_auth_bearer_feed_create(u_char *body, size_t len, time_t now,
+    ngx_log_t *log)
+{
+    ngx_http_auth_bearer_feed_t  *fd;
+
+    fd = ngx_calloc(sizeof(ngx_http_auth_bearer_feed_t), log);
+    if (fd == NULL) {
+        return NULL;
+    }
+
+    fd->scratch = ngx_alloc((NGX_HTTP_AUTH_BEARER_FEED_STRINGS + 1)
+                            * NGX_HTTP_AUTH_BEARER_FEED_STRING, log);
+    if (fd->scratch == NULL) {
+        ngx_free(fd);
+        return NULL;
+    }
+
+    fd->start = body;
+    fd->p = body;
+    fd->last = body + len;
+    fd->now = now;
+    fd->log = log;
+
+    return fd;
+}
+
+
+void
+ngx_http_auth_bearer_feed_free(ngx_http_auth_bearer_feed_t *fd)
+{
+    if (fd->entries) {
+        ngx_free(fd->entries);
+    }
+
+    ngx_free(fd->scratch);
+    ngx_free(fd);
+}
+
+
+/*
+ * NGX_AGAIN: more to read; NGX_OK: the entries not yet past their exp are
+ * in fd->entries (the caller takes them); NGX_DECLINED: the feed is not
+ * valid (one bad entry refuses it whole), see feed_error(); NGX_ERROR:
+ * no memory.
  */
 
 ngx_int_t
-ngx_http_auth_bearer_feed_parse(u_char *body, size_t len, time_t now,
-    ngx_http_auth_bearer_rvk_entry_t **entries, ngx_uint_t *n, u_char *err,
-    size_t errlen, ngx_log_t *log)
+ngx_http_auth_bearer_feed_step(ngx_http_auth_bearer_feed_t *fd,
+    ngx_uint_t budget)
 {
-    u_char                       *p, *name;
-    ngx_int_t                     rc;
-    ngx_str_t                     key;
-    ngx_uint_t                    revoked;
-    ngx_http_auth_bearer_feed_t   fd;
+    u_char     *name;
+    ngx_int_t   rc;
+    ngx_str_t   key;
 
-    ngx_memzero(&fd, sizeof(ngx_http_auth_bearer_feed_t));
+    name = fd->scratch + NGX_HTTP_AUTH_BEARER_FEED_NAME
+                         * NGX_HTTP_AUTH_BEARER_FEED_STRING;
 
-    fd.p = body;
-    fd.last = body + len;
-    fd.now = now;
-    fd.log = log;
+    for ( ;; ) {
+        ngx_http_auth_bearer_feed_ws(fd);
 
-    fd.scratch = ngx_alloc((NGX_HTTP_AUTH_BEARER_FEED_STRINGS + 1)
-                           * NGX_HTTP_AUTH_BEARER_FEED_STRING, log);
-    if (fd.scratch == NULL) {
-        return NGX_ERROR;
-    }
+        switch (fd->state) {
 
-    name = fd.scratch + NGX_HTTP_AUTH_BEARER_FEED_NAME
-                        * NGX_HTTP_AUTH_BEARER_FEED_STRING;
+        case NGX_HTTP_AUTH_BEARER_FEED_START:
 
-    revoked = 0;
-    rc = NGX_DECLINED;
-
-    ngx_http_auth_bearer_feed_ws(&fd);
-
-    if (ngx_http_auth_bearer_feed_expect(&fd, '{', "not a JSON object")
-        != NGX_OK)
-    {
-        goto done;
-    }
-
-    ngx_http_auth_bearer_feed_ws(&fd);
-
-    while (fd.p < fd.last && *fd.p != '}') {
-
-        if (ngx_http_auth_bearer_feed_string(&fd, &key, name) != NGX_OK
-            || ngx_http_auth_bearer_feed_expect(&fd, ':', "no ':'")
-               != NGX_OK)
-        {
-            goto done;
-        }
-
-        if (key.len == sizeof("revoked") - 1
-            && ngx_strncmp(key.data, "revoked", key.len) == 0)
-        {
-            if (revoked++) {
-                fd.error = "\"revoked\" given twice";
-                goto done;
+            if (ngx_http_auth_bearer_feed_expect(fd, '{', "not a JSON "
+                                                 "object")
+                != NGX_OK)
+            {
+                return NGX_DECLINED;
             }
 
-            rc = ngx_http_auth_bearer_feed_array(&fd);
+            ngx_http_auth_bearer_feed_ws(fd);
 
-        } else {
-            rc = ngx_http_auth_bearer_feed_skip(&fd, 1);
-        }
+            if (fd->p < fd->last && *fd->p == '}') {
+                fd->p++;
+                fd->state = NGX_HTTP_AUTH_BEARER_FEED_END;
 
-        if (rc != NGX_OK) {
-            goto done;
-        }
-
-        rc = NGX_DECLINED;
-
-        ngx_http_auth_bearer_feed_ws(&fd);
-
-        if (fd.p < fd.last && *fd.p == ',') {
-            fd.p++;
-            ngx_http_auth_bearer_feed_ws(&fd);
-
-            if (fd.p < fd.last && *fd.p == '}') {
-                fd.error = "a ',' before '}'";
-                goto done;
+            } else {
+                fd->state = NGX_HTTP_AUTH_BEARER_FEED_MEMBER;
             }
+
+            break;
+
+        case NGX_HTTP_AUTH_BEARER_FEED_MEMBER:
+
+            if (ngx_http_auth_bearer_feed_string(fd, &key, name) != NGX_OK
+                || ngx_http_auth_bearer_feed_expect(fd, ':', "no ':'")
+                   != NGX_OK)
+            {
+                return NGX_DECLINED;
+            }
+
+            fd->state = NGX_HTTP_AUTH_BEARER_FEED_NEXT;
+
+            if (key.len != sizeof("revoked") - 1
+                || ngx_strncmp(key.data, "revoked", key.len) != 0)
+            {
+                if (ngx_http_auth_bearer_feed_skip(fd, 1) != NGX_OK) {
+                    return NGX_DECLINED;
+                }
+
+                break;
+            }
+
+            if (fd->revoked++) {
+                fd->error = "\"revoked\" given twice";
+                return NGX_DECLINED;
+            }
+
+            if (ngx_http_auth_bearer_feed_expect(fd, '[', "\"revoked\" is "
+                                                 "not an array")
+                != NGX_OK)
+            {
+                return NGX_DECLINED;
+            }
+
+            ngx_http_auth_bearer_feed_ws(fd);
+
+            if (fd->p < fd->last && *fd->p == ']') {
+                fd->p++;
+
+            } else {
+                fd->state = NGX_HTTP_AUTH_BEARER_FEED_ENTRY;
+            }
+
+            break;
+
+        case NGX_HTTP_AUTH_BEARER_FEED_ENTRY:
+
+            if (budget-- == 0) {
+                return NGX_AGAIN;
+            }
+
+            rc = ngx_http_auth_bearer_feed_array(fd);
+
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            break;
+
+        case NGX_HTTP_AUTH_BEARER_FEED_NEXT:
+
+            if (fd->p < fd->last && *fd->p == ',') {
+                fd->p++;
+                ngx_http_auth_bearer_feed_ws(fd);
+
+                if (fd->p < fd->last && *fd->p == '}') {
+                    fd->error = "a ',' before '}'";
+                    return NGX_DECLINED;
+                }
+
+                fd->state = NGX_HTTP_AUTH_BEARER_FEED_MEMBER;
+                break;
+            }
+
+            if (ngx_http_auth_bearer_feed_expect(fd, '}', "not valid JSON")
+                != NGX_OK)
+            {
+                return NGX_DECLINED;
+            }
+
+            fd->state = NGX_HTTP_AUTH_BEARER_FEED_END;
+            break;
+
+        default: /* NGX_HTTP_AUTH_BEARER_FEED_END */
+
+            if (fd->p != fd->last) {
+                fd->error = "bytes after the JSON object";
+                return NGX_DECLINED;
+            }
+
+            if (!fd->revoked) {
+                fd->error = "no \"revoked\" array";
+                return NGX_DECLINED;
+            }
+
+            return NGX_OK;
         }
     }
+}
 
-    if (ngx_http_auth_bearer_feed_expect(&fd, '}', "not valid JSON")
-        != NGX_OK)
-    {
-        goto done;
-    }
 
-    ngx_http_auth_bearer_feed_ws(&fd);
+/* the entries read, for the caller to free; NULL when there are none */
 
-    if (fd.p != fd.last) {
-        fd.error = "bytes after the JSON object";
-        goto done;
-    }
+ngx_http_auth_bearer_rvk_entry_t *
+ngx_http_auth_bearer_feed_entries(ngx_http_auth_bearer_feed_t *fd,
+    ngx_uint_t *n)
+{
+    ngx_http_auth_bearer_rvk_entry_t  *e;
 
-    if (!revoked) {
-        fd.error = "no \"revoked\" array";
-        goto done;
-    }
+    e = fd->entries;
+    *n = fd->nentries;
 
-    rc = NGX_OK;
+    fd->entries = NULL;
+    fd->nentries = 0;
 
-done:
+    return e;
+}
 
-    ngx_free(fd.scratch);
 
-    if (rc == NGX_OK) {
-        *entries = fd.entries;
-        *n = fd.nentries;
-        return NGX_OK;
-    }
+/* the bytes read so far */
 
-    if (fd.entries) {
-        ngx_free(fd.entries);
-    }
+size_t
+ngx_http_auth_bearer_feed_offset(ngx_http_auth_bearer_feed_t *fd)
+{
+    return fd->p - fd->start;
+}
 
-    if (rc == NGX_ERROR && fd.error == NULL) {
-        return NGX_ERROR;
-    }
 
-    if (fd.index) {
-        p = ngx_snprintf(err, errlen - 1, "entry %ui: %s", fd.index - 1,
-                         fd.error ? fd.error : "not valid JSON");
+/* why the feed was refused, NUL-terminated in buf */
+
+u_char *
+ngx_http_auth_bearer_feed_error(ngx_http_auth_bearer_feed_t *fd, u_char *buf,
+    size_t len)
+{
+    u_char  *p;
+
+    if (fd->index) {
+        p = ngx_snprintf(buf, len - 1, "entry %ui: %s", fd->index - 1,
+                         fd->error ? fd->error : "not valid JSON");
 
     } else {
-        p = ngx_snprintf(err, errlen - 1, "%s",
-                         fd.error ? fd.error : "not valid JSON");
+        p = ngx_snprintf(buf, len - 1, "%s",
+                         fd->error ? fd->error : "not valid JSON");
     }
 
     *p = '\0';
 
-    return NGX_DECLINED;
+    return buf;
 }
 
+
+/* one entry of the array, and the ',' or ']' after it */
 
 static ngx_int_t
 ngx_http_auth_bearer_feed_array(ngx_http_auth_bearer_feed_t *fd)
@@ -245,57 +356,39 @@ ngx_http_auth_bearer_feed_array(ngx_http_auth_bearer_feed_t *fd)
     ngx_http_auth_bearer_rvk_entry_t    entry;
     ngx_http_auth_bearer_feed_entry_t   fe;
 
-    ngx_http_auth_bearer_feed_ws(fd);
+    fd->index++;
 
-    if (ngx_http_auth_bearer_feed_expect(fd, '[', "\"revoked\" is not an "
-                                         "array")
-        != NGX_OK)
-    {
+    if (ngx_http_auth_bearer_feed_object(fd, &fe) != NGX_OK) {
         return NGX_DECLINED;
+    }
+
+    reason = ngx_http_auth_bearer_feed_entry(&fe, &entry);
+
+    if (reason) {
+        fd->error = reason;
+        return NGX_DECLINED;
+    }
+
+    /* past its exp: the token it names has expired too */
+
+    if (entry.exp >= fd->now
+        && ngx_http_auth_bearer_feed_push(fd, &entry) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     ngx_http_auth_bearer_feed_ws(fd);
 
-    if (fd->p < fd->last && *fd->p == ']') {
+    if (fd->p < fd->last && *fd->p == ',') {
         fd->p++;
         return NGX_OK;
     }
 
-    for ( ;; ) {
-        fd->index++;
+    fd->index = 0;
+    fd->state = NGX_HTTP_AUTH_BEARER_FEED_NEXT;
 
-        if (ngx_http_auth_bearer_feed_object(fd, &fe) != NGX_OK) {
-            return NGX_DECLINED;
-        }
-
-        reason = ngx_http_auth_bearer_feed_entry(&fe, &entry);
-
-        if (reason) {
-            fd->error = reason;
-            return NGX_DECLINED;
-        }
-
-        /* past its exp: the token it names has expired too */
-
-        if (entry.exp >= fd->now
-            && ngx_http_auth_bearer_feed_push(fd, &entry) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        ngx_http_auth_bearer_feed_ws(fd);
-
-        if (fd->p < fd->last && *fd->p == ',') {
-            fd->p++;
-            ngx_http_auth_bearer_feed_ws(fd);
-            continue;
-        }
-
-        fd->index = 0;
-
-        return ngx_http_auth_bearer_feed_expect(fd, ']', "no ']' after "
-                                                "the entries");
-    }
+    return ngx_http_auth_bearer_feed_expect(fd, ']', "no ']' after the "
+                                            "entries");
 }
 
 

@@ -9,6 +9,8 @@
 #include <ngx_event.h>
 #include <ngx_http.h>
 
+#include <openssl/evp.h>
+#include <openssl/err.h>
 #include <openssl/sha.h>
 
 #include "ngx_http_auth_bearer_revocation.h"
@@ -56,9 +58,15 @@ static void ngx_http_auth_bearer_revocation_fetched(
 static void ngx_http_auth_bearer_revocation_publish(
     ngx_http_auth_bearer_revocation_t *rv, u_char *body, size_t len,
     u_char *tag, size_t tag_len);
-static ngx_http_auth_bearer_rvk_set_t *ngx_http_auth_bearer_revocation_build(
-    ngx_http_auth_bearer_revocation_t *rv, u_char *body, size_t len,
-    const char **reason);
+static void ngx_http_auth_bearer_revocation_step(ngx_event_t *ev);
+static ngx_int_t ngx_http_auth_bearer_revocation_build(
+    ngx_http_auth_bearer_revocation_t *rv);
+static ngx_int_t ngx_http_auth_bearer_revocation_fill(
+    ngx_http_auth_bearer_revocation_t *rv);
+static void ngx_http_auth_bearer_revocation_done(
+    ngx_http_auth_bearer_revocation_t *rv, ngx_msec_t start);
+static void ngx_http_auth_bearer_revocation_unload(
+    ngx_http_auth_bearer_revocation_t *rv);
 static void ngx_http_auth_bearer_revocation_insert(
     ngx_http_auth_bearer_rvk_set_t *set,
     ngx_http_auth_bearer_rvk_entry_t *entry);
@@ -305,6 +313,14 @@ ngx_http_auth_bearer_revocation_exit_process(ngx_cycle_t *cycle)
     rv = amcf->revocations->elts;
 
     for (i = 0; i < amcf->revocations->nelts; i++) {
+        if (rv[i].load) {
+            ngx_http_auth_bearer_revocation_unload(&rv[i]);
+
+            if (rv[i].slot) {
+                ngx_http_auth_bearer_shm_release(rv[i].zone, rv[i].slot);
+            }
+        }
+
         if (rv[i].fetch) {
             ngx_http_auth_bearer_fetch_free(rv[i].fetch);
             rv[i].fetch = NULL;
@@ -401,7 +417,7 @@ ngx_http_auth_bearer_revocation_tick(ngx_event_t *ev)
     rv = amcf->revocations->elts;
 
     for (i = 0; i < amcf->revocations->nelts; i++) {
-        if (rv[i].slot && rv[i].fetch == NULL
+        if (rv[i].slot && rv[i].fetch == NULL && rv[i].load == NULL
             && ngx_http_auth_bearer_shm_due(rv[i].slot, now))
         {
             ngx_http_auth_bearer_revocation_refresh(&rv[i]);
@@ -537,9 +553,10 @@ ngx_http_auth_bearer_revocation_read(ngx_http_auth_bearer_revocation_t *rv)
         return;
     }
 
+    /* the body is the load's now */
+
     ngx_http_auth_bearer_revocation_publish(rv, body, (size_t) n, tag,
                                             tag_len);
-    ngx_free(body);
 }
 
 
@@ -548,8 +565,9 @@ ngx_http_auth_bearer_revocation_fetched(ngx_http_auth_bearer_fetch_t *f)
 {
     ngx_http_auth_bearer_revocation_t *rv = f->data;
 
-    size_t  len;
-    u_char  error[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
+    u_char  *body;
+    size_t   len;
+    u_char   error[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
 
     rv->fetch = NULL;
 
@@ -563,79 +581,57 @@ ngx_http_auth_bearer_revocation_fetched(ngx_http_auth_bearer_fetch_t *f)
         return;
     }
 
-    ngx_http_auth_bearer_revocation_publish(rv,
-                                            f->status == 304 ? NULL : f->body,
-                                            f->len, f->etag_out, f->etag_len);
+    /* the body is the load's now */
+
+    body = (f->status == 304) ? NULL : f->body;
+
+    if (body) {
+        f->body = NULL;
+
+    } else if (f->status != 304) {
+        body = ngx_alloc(1, rv->log);       /* an empty body: not JSON */
+        f->len = 0;
+
+        if (body == NULL) {
+            ngx_http_auth_bearer_fetch_free(f);
+            ngx_http_auth_bearer_revocation_failed(rv, "out of memory");
+            return;
+        }
+    }
+
+    ngx_http_auth_bearer_revocation_publish(rv, body, f->len, f->etag_out,
+                                            f->etag_len);
     ngx_http_auth_bearer_fetch_free(f);
 }
 
 
 /*
- * A feed read or fetched (body NULL: unchanged): validated into a new
- * set, stored, and made the current one when its bytes are new.
+ * A feed read or fetched: body NULL when unchanged (304, same file), else
+ * a heap block this function takes.  A new feed is loaded in steps, each
+ * from a timer, so that a large one never keeps the worker from its
+ * requests for more than a few milliseconds: read (and hashed), then its
+ * entries put into a new set, then stored and made the current one when
+ * its bytes are new.
  */
 
 static void
 ngx_http_auth_bearer_revocation_publish(ngx_http_auth_bearer_revocation_t *rv,
     u_char *body, size_t len, u_char *tag, size_t tag_len)
 {
-    u_char                          *p;
-    ngx_int_t                        n;
-    ngx_uint_t                       i;
-    ngx_msec_t                       start;
-    const char                      *reason;
-    ngx_atomic_uint_t                gen, old;
-    ngx_http_auth_bearer_result_t    res;
-    ngx_http_auth_bearer_rvk_set_t  *set;
-    u_char                           md[SHA256_DIGEST_LENGTH];
-    u_char                           hex[2 * SHA256_DIGEST_LENGTH];
+    ngx_int_t                         n;
+    ngx_atomic_uint_t                 gen;
+    ngx_http_auth_bearer_result_t     res;
+    ngx_http_auth_bearer_rvk_load_t  *ld;
 
-    ngx_memzero(&res, sizeof(ngx_http_auth_bearer_result_t));
+    if (body == NULL) {
+        ngx_memzero(&res, sizeof(ngx_http_auth_bearer_result_t));
 
-    set = NULL;
+        res.ttl = rv->refresh;
+        res.etag.data = tag;
+        res.etag.len = tag_len;
 
-    /* how long this worker did not serve requests, for the log */
-
-    ngx_time_update();
-    start = ngx_current_msec;
-
-    if (body) {
-        reason = "unknown";
-
-        set = ngx_http_auth_bearer_revocation_build(rv, body, len, &reason);
-
-        if (set == NULL) {
-            ngx_http_auth_bearer_revocation_failed(rv, "%s", reason);
-            return;
-        }
-
-        (void) SHA256(body, len, md);
-
-        p = hex;
-
-        for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-            p = ngx_sprintf(p, "%02xd", md[i]);
-        }
-
-        res.jwks.data = hex;
-        res.jwks.len = sizeof(hex);
-    }
-
-    res.ttl = rv->refresh;
-    res.etag.data = tag;
-    res.etag.len = tag_len;
-
-    old = rv->slot->generation;
-    gen = old;
-
-    n = ngx_http_auth_bearer_shm_publish(rv->zone, rv->slot, &res, &gen,
-                                         rv->log);
-
-    if (n != NGX_OK) {
-        if (set) {
-            ngx_slab_free(rv->zone->shpool, set);
-        }
-
+        n = ngx_http_auth_bearer_shm_publish(rv->zone, rv->slot, &res, &gen,
+                                             rv->log);
         if (n == NGX_ERROR) {
             ngx_http_auth_bearer_revocation_failed(rv, "no room in the "
                                                    "zone");
@@ -644,65 +640,124 @@ ngx_http_auth_bearer_revocation_publish(ngx_http_auth_bearer_revocation_t *rv,
         return;
     }
 
-    if (set == NULL) {
+    ld = ngx_calloc(sizeof(ngx_http_auth_bearer_rvk_load_t), rv->log);
+    if (ld == NULL) {
+        ngx_free(body);
+        ngx_http_auth_bearer_revocation_failed(rv, "out of memory");
         return;
     }
 
-    if (gen == old && rv->sh->set) {
-        ngx_slab_free(rv->zone->shpool, set);
+    rv->load = ld;
+
+    ld->body = body;
+    ld->len = len;
+    ld->tag_len = ngx_min(tag_len, NGX_HTTP_AUTH_BEARER_ETAG_MAX);
+    ngx_memcpy(ld->tag, tag, ld->tag_len);
+
+    ld->ev.handler = ngx_http_auth_bearer_revocation_step;
+    ld->ev.data = rv;
+    ld->ev.log = rv->log;
+    ld->ev.cancelable = 1;
+
+    ld->fd = ngx_http_auth_bearer_feed_create(body, len, ngx_time(), rv->log);
+    ld->md = EVP_MD_CTX_new();
+
+    if (ld->fd == NULL || ld->md == NULL
+        || EVP_DigestInit_ex(ld->md, EVP_sha256(), NULL) != 1)
+    {
+        ERR_clear_error();
+        ngx_http_auth_bearer_revocation_unload(rv);
+        ngx_http_auth_bearer_revocation_failed(rv, "out of memory");
         return;
     }
 
-    ngx_http_auth_bearer_revocation_install(rv, set);
-
-    ngx_time_update();
-
-    ngx_log_error(NGX_LOG_INFO, rv->log, 0,
-                  "auth_jwt: revocation feed \"%V\": %ui entries (jti %ui, "
-                  "token %ui, sub %ui, kid %ui), generation %uA, loaded in "
-                  "%M ms", &rv->source, set->nentries,
-                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_JTI],
-                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_TOKEN],
-                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_SUB],
-                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_KID], gen,
-                  ngx_current_msec - start);
+    ngx_http_auth_bearer_revocation_step(&ld->ev);
 }
 
 
-/*
- * The feed's entries (see ngx_http_auth_bearer_feed.c) into a new set: one
- * block of the zone, a hash table of them.
- */
+/* one step of a load; the next one is a timer away */
 
-static ngx_http_auth_bearer_rvk_set_t *
-ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv,
-    u_char *body, size_t len, const char **reason)
+static void
+ngx_http_auth_bearer_revocation_step(ngx_event_t *ev)
 {
-    u_char                            *p;
-    size_t                             size;
-    ngx_int_t                          rc;
-    ngx_uint_t                         i, n, nbuckets;
-    ngx_http_auth_bearer_rvk_set_t    *set;
-    ngx_http_auth_bearer_rvk_entry_t  *entries;
+    ngx_http_auth_bearer_revocation_t *rv = ev->data;
 
-    static u_char  msg[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
+    size_t                            off;
+    ngx_int_t                         rc;
+    ngx_msec_t                        start;
+    ngx_http_auth_bearer_rvk_load_t  *ld;
+    u_char                            err[NGX_HTTP_AUTH_BEARER_ERROR_MAX];
 
-    entries = NULL;
-    n = 0;
+    ld = rv->load;
 
-    rc = ngx_http_auth_bearer_feed_parse(body, len, ngx_time(), &entries, &n,
-                                         msg, sizeof(msg), rv->log);
+    ngx_time_update();
+    start = ngx_current_msec;
 
-    if (rc == NGX_ERROR) {
-        *reason = "out of memory";
-        return NULL;
+    if (ld->fd) {
+        rc = ngx_http_auth_bearer_feed_step(ld->fd,
+                                            NGX_HTTP_AUTH_BEARER_RVK_STEP);
+
+        off = (rc == NGX_OK) ? ld->len
+                             : ngx_http_auth_bearer_feed_offset(ld->fd);
+
+        if (off > ld->hashed) {
+            (void) EVP_DigestUpdate(ld->md, ld->body + ld->hashed,
+                                    off - ld->hashed);
+            ld->hashed = off;
+        }
+
+        if (rc == NGX_DECLINED || rc == NGX_ERROR) {
+            if (rc == NGX_DECLINED) {
+                (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
+                (void) ngx_http_auth_bearer_feed_error(ld->fd, err,
+                                                       sizeof(err));
+            }
+
+            ngx_http_auth_bearer_revocation_unload(rv);
+            ngx_http_auth_bearer_revocation_failed(rv, "%s",
+                                                   rc == NGX_ERROR
+                                                   ? "out of memory"
+                                                   : (char *) err);
+            return;
+        }
+
+        if (rc == NGX_OK) {
+            ld->entries = ngx_http_auth_bearer_feed_entries(ld->fd,
+                                                            &ld->nentries);
+            ngx_http_auth_bearer_feed_free(ld->fd);
+            ld->fd = NULL;
+
+            if (ngx_http_auth_bearer_revocation_build(rv) != NGX_OK) {
+                return;
+            }
+        }
+
+    } else if (ngx_http_auth_bearer_revocation_fill(rv) == NGX_OK) {
+        ngx_http_auth_bearer_revocation_done(rv, start);
+        return;
     }
 
-    if (rc == NGX_DECLINED) {
-        (void) ngx_atomic_fetch_add(&rv->sh->malformed, 1);
-        *reason = (const char *) msg;
-        return NULL;
-    }
+    ngx_time_update();
+
+    ld->spent += ngx_current_msec - start;
+    ld->steps++;
+
+    ngx_add_timer(ev, 1);
+}
+
+
+/* the set of the feed's entries: one block of the zone, empty yet */
+
+static ngx_int_t
+ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv)
+{
+    size_t                            size;
+    ngx_uint_t                        n, nbuckets;
+    ngx_http_auth_bearer_rvk_set_t   *set;
+    ngx_http_auth_bearer_rvk_load_t  *ld;
+
+    ld = rv->load;
+    n = ld->nentries;
 
     for (nbuckets = 16; nbuckets < n; nbuckets <<= 1) { /* void */ }
 
@@ -713,14 +768,14 @@ ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv,
     set = ngx_slab_alloc(rv->zone->shpool, size);
 
     if (set == NULL) {
-        ngx_free(entries);
         (void) ngx_atomic_fetch_add(&rv->sh->nomem, 1);
-        p = ngx_snprintf(msg, sizeof(msg) - 1, "no room in the zone for %ui "
-                         "entries (%uz bytes); make \"auth_jwt_zone\" "
-                         "larger", n, size);
-        *p = '\0';
-        *reason = (const char *) msg;
-        return NULL;
+        ngx_http_auth_bearer_revocation_unload(rv);
+        ngx_http_auth_bearer_revocation_failed(rv, "no room in the zone "
+                                               "for %ui entries (%uz "
+                                               "bytes); make "
+                                               "\"auth_jwt_zone\" larger",
+                                               n, size);
+        return NGX_ERROR;
     }
 
     ngx_memzero(set, sizeof(ngx_http_auth_bearer_rvk_set_t));
@@ -731,15 +786,151 @@ ngx_http_auth_bearer_revocation_build(ngx_http_auth_bearer_revocation_t *rv,
 
     ngx_memzero(set->buckets, nbuckets * sizeof(uint32_t));
 
-    for (i = 0; i < n; i++) {
-        ngx_http_auth_bearer_revocation_insert(set, &entries[i]);
+    ld->set = set;
+
+    return NGX_OK;
+}
+
+
+/* a step of entries into the set; NGX_OK when all are in */
+
+static ngx_int_t
+ngx_http_auth_bearer_revocation_fill(ngx_http_auth_bearer_revocation_t *rv)
+{
+    ngx_uint_t                        i, last;
+    ngx_http_auth_bearer_rvk_load_t  *ld;
+
+    ld = rv->load;
+
+    last = ngx_min(ld->nentries,
+                   ld->inserted + 8 * NGX_HTTP_AUTH_BEARER_RVK_STEP);
+
+    for (i = ld->inserted; i < last; i++) {
+        ngx_http_auth_bearer_revocation_insert(ld->set, &ld->entries[i]);
     }
 
-    ngx_free(entries);
+    ld->inserted = last;
 
-    *reason = NULL;
+    return (last == ld->nentries) ? NGX_OK : NGX_AGAIN;
+}
 
-    return set;
+
+/* the set is complete: stored with the feed's digest, made current */
+
+static void
+ngx_http_auth_bearer_revocation_done(ngx_http_auth_bearer_revocation_t *rv,
+    ngx_msec_t start)
+{
+    u_char                           *p;
+    ngx_int_t                         n;
+    ngx_uint_t                        i;
+    ngx_atomic_uint_t                 gen, old;
+    ngx_http_auth_bearer_result_t     res;
+    ngx_http_auth_bearer_rvk_set_t   *set;
+    ngx_http_auth_bearer_rvk_load_t  *ld;
+    u_char                            md[EVP_MAX_MD_SIZE];
+    u_char                            hex[2 * SHA256_DIGEST_LENGTH];
+
+    ld = rv->load;
+    set = ld->set;
+
+    ngx_memzero(md, sizeof(md));
+
+    if (EVP_DigestFinal_ex(ld->md, md, NULL) != 1) {
+        ERR_clear_error();
+    }
+
+    p = hex;
+
+    for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        p = ngx_sprintf(p, "%02xd", md[i]);
+    }
+
+    ngx_memzero(&res, sizeof(ngx_http_auth_bearer_result_t));
+
+    res.jwks.data = hex;
+    res.jwks.len = sizeof(hex);
+    res.ttl = rv->refresh;
+    res.etag.data = ld->tag;
+    res.etag.len = ld->tag_len;
+
+    old = rv->slot->generation;
+    gen = old;
+
+    n = ngx_http_auth_bearer_shm_publish(rv->zone, rv->slot, &res, &gen,
+                                         rv->log);
+
+    if (n != NGX_OK || (gen == old && rv->sh->set)) {
+
+        /* the lease was lost, no room, or the same feed as before */
+
+        ngx_http_auth_bearer_revocation_unload(rv);
+
+        if (n == NGX_ERROR) {
+            ngx_http_auth_bearer_revocation_failed(rv, "no room in the "
+                                                   "zone");
+        }
+
+        return;
+    }
+
+    ngx_http_auth_bearer_revocation_install(rv, set);
+
+    ld->set = NULL;
+
+    ngx_time_update();
+
+    ngx_log_error(NGX_LOG_INFO, rv->log, 0,
+                  "auth_jwt: revocation feed \"%V\": %ui entries (jti %ui, "
+                  "token %ui, sub %ui, kid %ui), generation %uA, loaded in "
+                  "%ui steps of %M ms in all", &rv->source, set->nentries,
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_JTI],
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_TOKEN],
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_SUB],
+                  set->kinds[NGX_HTTP_AUTH_BEARER_RVK_KID], gen,
+                  ld->steps + 1, ld->spent + ngx_current_msec - start);
+
+    ngx_http_auth_bearer_revocation_unload(rv);
+}
+
+
+/* the load is over, whatever its end: what it holds is freed */
+
+static void
+ngx_http_auth_bearer_revocation_unload(ngx_http_auth_bearer_revocation_t *rv)
+{
+    ngx_http_auth_bearer_rvk_load_t  *ld;
+
+    ld = rv->load;
+
+    if (ld == NULL) {
+        return;
+    }
+
+    if (ld->ev.timer_set) {
+        ngx_del_timer(&ld->ev);
+    }
+
+    if (ld->fd) {
+        ngx_http_auth_bearer_feed_free(ld->fd);
+    }
+
+    if (ld->md) {
+        EVP_MD_CTX_free(ld->md);
+    }
+
+    if (ld->entries) {
+        ngx_free(ld->entries);
+    }
+
+    if (ld->set) {
+        ngx_slab_free(rv->zone->shpool, ld->set);
+    }
+
+    ngx_free(ld->body);
+    ngx_free(ld);
+
+    rv->load = NULL;
 }
 
 

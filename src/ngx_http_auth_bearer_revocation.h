@@ -12,6 +12,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/evp.h>
+
 #include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_shm.h"
 #include "ngx_http_auth_bearer_fetch.h"
@@ -29,6 +31,7 @@
 #define NGX_HTTP_AUTH_BEARER_RVK_KINDS      4
 
 #define NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN    16
+#define NGX_HTTP_AUTH_BEARER_RVK_STEP       4096   /* entries read a step */
 #define NGX_HTTP_AUTH_BEARER_RVK_OLD        4      /* sets retired */
 
 
@@ -67,6 +70,29 @@ typedef struct {
 } ngx_http_auth_bearer_rvk_shared_t;
 
 
+typedef struct ngx_http_auth_bearer_feed_s  ngx_http_auth_bearer_feed_t;
+
+
+/* a feed being loaded, in steps (the lease is held meanwhile) */
+
+typedef struct {
+    u_char                         *body;
+    size_t                          len;
+    size_t                          hashed;
+    ngx_http_auth_bearer_feed_t    *fd;             /* NULL: read */
+    EVP_MD_CTX                     *md;
+    ngx_http_auth_bearer_rvk_entry_t  *entries;
+    ngx_uint_t                      nentries;
+    ngx_uint_t                      inserted;
+    ngx_http_auth_bearer_rvk_set_t *set;
+    ngx_msec_t                      spent;
+    ngx_uint_t                      steps;
+    size_t                          tag_len;
+    u_char                          tag[NGX_HTTP_AUTH_BEARER_ETAG_MAX];
+    ngx_event_t                     ev;
+} ngx_http_auth_bearer_rvk_load_t;
+
+
 /* an auth_jwt_revocation source, in one worker */
 
 typedef struct {
@@ -84,6 +110,7 @@ typedef struct {
     ngx_http_auth_bearer_rvk_shared_t  *sh;
 
     ngx_http_auth_bearer_fetch_t       *fetch;
+    ngx_http_auth_bearer_rvk_load_t    *load;
     ngx_http_auth_bearer_lease_t       *lease;
     ngx_log_t                          *log;
 } ngx_http_auth_bearer_revocation_t;
@@ -119,9 +146,16 @@ extern const char  *ngx_http_auth_bearer_rvk_kind_names[];
 
 /* ngx_http_auth_bearer_feed.c: the feed's format */
 
-ngx_int_t ngx_http_auth_bearer_feed_parse(u_char *body, size_t len,
-    time_t now, ngx_http_auth_bearer_rvk_entry_t **entries, ngx_uint_t *n,
-    u_char *err, size_t errlen, ngx_log_t *log);
+ngx_http_auth_bearer_feed_t *ngx_http_auth_bearer_feed_create(u_char *body,
+    size_t len, time_t now, ngx_log_t *log);
+ngx_int_t ngx_http_auth_bearer_feed_step(ngx_http_auth_bearer_feed_t *fd,
+    ngx_uint_t budget);
+ngx_http_auth_bearer_rvk_entry_t *ngx_http_auth_bearer_feed_entries(
+    ngx_http_auth_bearer_feed_t *fd, ngx_uint_t *n);
+size_t ngx_http_auth_bearer_feed_offset(ngx_http_auth_bearer_feed_t *fd);
+u_char *ngx_http_auth_bearer_feed_error(ngx_http_auth_bearer_feed_t *fd,
+    u_char *buf, size_t len);
+void ngx_http_auth_bearer_feed_free(ngx_http_auth_bearer_feed_t *fd);
 void ngx_http_auth_bearer_feed_key(ngx_uint_t kind, const u_char *a,
     size_t alen, const u_char *b, size_t blen, u_char *key);
 
