@@ -134,6 +134,7 @@ typedef struct {
     unsigned                        verified:1;
     unsigned                        presented:1;
     unsigned                        nowait:1;       /* never held for keys */
+    unsigned                        wait_revocation:1;  /* held for a feed */
     unsigned                        refused:1;      /* by the access handler */
     unsigned                        logged:1;
     unsigned                        respond:1;      /* this response is ours */

@@ -79,6 +79,8 @@ static ngx_http_auth_bearer_rvk_entry_t *ngx_http_auth_bearer_revocation_find(
     ngx_http_auth_bearer_rvk_set_t *set, ngx_uint_t kind, u_char *key);
 static ngx_uint_t ngx_http_auth_bearer_revocation_usable(
     ngx_http_auth_bearer_revocation_t *rv, time_t now);
+static ngx_uint_t ngx_http_auth_bearer_revocation_pending(
+    ngx_http_auth_bearer_revocation_t *rv, time_t now);
 static ngx_http_auth_bearer_rvk_entry_t *
     ngx_http_auth_bearer_revocation_match(
     ngx_http_auth_bearer_rvk_set_t *set, jwt_token_t *tok, ngx_str_t *token,
@@ -1075,13 +1077,15 @@ ngx_http_auth_bearer_revocation_find(ngx_http_auth_bearer_rvk_set_t *set,
 
 /*
  * The verdict's question, after signature and claims and on cache hits:
- * NGX_OK, NGX_DECLINED (revoked: logged), or NGX_BUSY (a source under
- * fail=closed has no usable set: its tokens get 503, *retry seconds).
+ * NGX_OK, NGX_DECLINED (revoked: logged), NGX_BUSY (a source under
+ * fail=closed has no usable set: its tokens get 503, *retry seconds), or,
+ * when the request may wait, NGX_AGAIN while a source's first fetch runs.
  */
 
 ngx_int_t
 ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
-    jwt_token_t *tok, ngx_str_t *token, u_char *digest, time_t *retry)
+    jwt_token_t *tok, ngx_str_t *token, u_char *digest, ngx_uint_t wait,
+    time_t *retry)
 {
     time_t                              now, next;
     ngx_int_t                           rc;
@@ -1108,6 +1112,11 @@ ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
     for (i = 0; i < amcf->revocations->nelts; i++) {
 
         if (!ngx_http_auth_bearer_revocation_usable(&rv[i], now)) {
+
+            if (wait && ngx_http_auth_bearer_revocation_pending(&rv[i], now))
+            {
+                return NGX_AGAIN;
+            }
 
             if (rv[i].sh) {
                 (void) ngx_atomic_fetch_add(&rv[i].sh->unavailable, 1);
@@ -1151,6 +1160,59 @@ ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
     }
 
     return rc;
+}
+
+
+/*
+ * No set yet, and the first fetch (or its load) runs now or starts within
+ * a tick, with no failure so far: a cold start.
+ */
+
+static ngx_uint_t
+ngx_http_auth_bearer_revocation_pending(ngx_http_auth_bearer_revocation_t *rv,
+    time_t now)
+{
+    time_t                        lease;
+    ngx_http_auth_bearer_slot_t  *slot;
+
+    slot = rv->slot;
+
+    if (slot == NULL || rv->sh->set || slot->failures) {
+        return 0;
+    }
+
+    lease = (time_t) slot->lease;
+
+    return (lease && lease >= now) || ngx_http_auth_bearer_shm_due(slot, now);
+}
+
+
+/* changes whenever a fetch of any feed ends, in any worker */
+
+ngx_uint_t
+ngx_http_auth_bearer_revocation_mark(ngx_http_request_t *r)
+{
+    ngx_uint_t                          i, mark;
+    ngx_http_auth_bearer_main_conf_t   *amcf;
+    ngx_http_auth_bearer_revocation_t  *rv;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_auth_bearer_module);
+
+    if (amcf->revocations == NULL) {
+        return 0;
+    }
+
+    rv = amcf->revocations->elts;
+    mark = 0;
+
+    for (i = 0; i < amcf->revocations->nelts; i++) {
+        if (rv[i].slot) {
+            mark += rv[i].slot->counters[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]
+                    + rv[i].slot->counters[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED];
+        }
+    }
+
+    return mark;
 }
 
 

@@ -137,7 +137,9 @@ ngx_int_t ngx_http_auth_bearer_revocation_init_process(ngx_cycle_t *cycle);
 void ngx_http_auth_bearer_revocation_exit_process(ngx_cycle_t *cycle);
 
 ngx_int_t ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
-    jwt_token_t *tok, ngx_str_t *token, u_char *digest, time_t *retry);
+    jwt_token_t *tok, ngx_str_t *token, u_char *digest, ngx_uint_t wait,
+    time_t *retry);
+ngx_uint_t ngx_http_auth_bearer_revocation_mark(ngx_http_request_t *r);
 ngx_int_t ngx_http_auth_bearer_revocation_status(
     ngx_http_auth_bearer_revocation_t *rv, ngx_pool_t *pool,
     ngx_http_auth_bearer_rvk_status_t *st);

@@ -767,18 +767,29 @@ static ngx_int_t
 ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, u_char *digest)
 {
-    time_t     retry;
-    ngx_int_t  rc;
+    time_t      retry;
+    ngx_int_t   rc;
+    ngx_uint_t  wait;
 
     retry = 1;
 
+    /* held once, as for keys, while a feed's first fetch runs */
+
+    wait = (ctx->wait_until == 0 && !ctx->nowait);
+
     rc = ngx_http_auth_bearer_revocation_check(r, &ctx->tok, &ctx->token,
-                                               digest, &retry);
+                                               digest, wait, &retry);
     if (rc == NGX_OK) {
         return NGX_OK;
     }
 
     ctx->verified = 0;
+
+    if (rc == NGX_AGAIN) {
+        ctx->status = NGX_AGAIN;
+        ctx->wait_revocation = 1;
+        return NGX_ERROR;
+    }
 
     if (rc == NGX_DECLINED) {
         ngx_http_auth_bearer_fail(ctx, NGX_HTTP_UNAUTHORIZED,

@@ -121,6 +121,20 @@ like(NginxRun::error_log(),
 is($http->get("http://127.0.0.1:$port/api/x")->{status}, 401,
    'a request without a token is still 401');
 
+# --- a cold start whose first fetch lands: requests are held for it ---------
+
+IdP::put('/slowfeed.json', $good);
+restart("auth_jwt_revocation $idp/delay/0.6/slowfeed.json refresh=30s "
+        . "insecure_http;");
+my $t0 = time;
+$r = get($fine);
+my $held = time - $t0;
+is($r->{status}, 200,
+   'at a cold start a request waits for the first fetch of the feed');
+ok($held >= 0.2 && $held < 1.5,
+   sprintf('... held until it landed (%.2f s)', $held));
+is(get($revoked)->{status}, 401, '... and the set is in force at once');
+
 # --- fail=open -------------------------------------------------------------
 
 restart("auth_jwt_revocation $idp/status/503/feed.json refresh=1s "
@@ -179,7 +193,7 @@ is(get($revoked)->{status}, 401, '... and its set stays');
 sleep 1.1;   # a new mtime, a new ETag
 put_feed(JSON::PP->new->encode(
     { revoked => [ { jti => 'fine', exp => $exp } ] }));
-my $t0 = time;
+$t0 = time;
 my $seen;
 while (time - $t0 < 4) {
     if (get($fine)->{status} == 401) { $seen = time - $t0; last }
