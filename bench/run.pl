@@ -345,7 +345,8 @@ sub write_rvk_conf {
     my ($file) = @_;
     my $conf = slurp("$B/nginx.conf");
     $conf =~ s{pid \Q$B\E/nginx.pid;}{pid $B/rvk.pid;};
-    $conf =~ s{error_log \Q$B\E/logs/error.log}{error_log $B/logs/rvk-error.log};
+    $conf =~ s{error_log \Q$B\E/logs/error.log \w+}
+              {error_log $B/logs/rvk-error.log info};
     $conf =~ s{listen 127.0.0.1:$PORT }{listen 127.0.0.1:$RVK_PORT };
     $conf =~ s{(\n\s*auth_jwt_issuer bench-hs)}
               {\n    auth_jwt_zone revocation:64m;\n    auth_jwt_revocation file:$B/revoked.json refresh=1s;$1};

@@ -1017,6 +1017,12 @@ ngx_http_auth_bearer_revocation_install(ngx_http_auth_bearer_revocation_t *rv,
 
     sh->set = set;
 
+    /* a reader that sees the new count sees the new set */
+
+    ngx_memory_barrier();
+
+    (void) ngx_atomic_fetch_add(&sh->installed, 1);
+
     ngx_shmtx_unlock(&shpool->mutex);
 }
 
@@ -1080,16 +1086,21 @@ ngx_http_auth_bearer_revocation_find(ngx_http_auth_bearer_rvk_set_t *set,
  * NGX_OK, NGX_DECLINED (revoked: logged), NGX_BUSY (a source under
  * fail=closed has no usable set: its tokens get 503, *retry seconds), or,
  * when the request may wait, NGX_AGAIN while a source's first fetch runs.
+ *
+ * *generation is the sets' generation a cached verdict was checked
+ * against ((ngx_uint_t) -1: none); when the sets have not changed since,
+ * only the failure policy is applied, without a lookup.  On return it is
+ * the current generation, for the cache.
  */
 
 ngx_int_t
 ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
     jwt_token_t *tok, ngx_str_t *token, u_char *digest, ngx_uint_t wait,
-    time_t *retry)
+    ngx_uint_t *generation, time_t *retry)
 {
     time_t                              now, next;
     ngx_int_t                           rc;
-    ngx_uint_t                          i;
+    ngx_uint_t                          i, gen, lookup;
     ngx_http_auth_bearer_rvk_key_t      keys[NGX_HTTP_AUTH_BEARER_RVK_KINDS];
     ngx_http_auth_bearer_rvk_set_t     *set;
     ngx_http_auth_bearer_rvk_entry_t   *e;
@@ -1108,6 +1119,19 @@ ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
     ngx_memzero(keys, sizeof(keys));
 
     rv = amcf->revocations->elts;
+
+    /* the sum of the sets installed, each count only grows */
+
+    gen = 0;
+
+    for (i = 0; i < amcf->revocations->nelts; i++) {
+        gen += rv[i].sh ? rv[i].sh->installed : 0;
+    }
+
+    ngx_memory_barrier();
+
+    lookup = (gen != *generation);
+    *generation = gen;
 
     for (i = 0; i < amcf->revocations->nelts; i++) {
 
@@ -1135,6 +1159,10 @@ ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
                      ? ngx_min(next - now, NGX_HTTP_AUTH_BEARER_RETRY_MAX)
                      : 1;
             rc = NGX_BUSY;
+            continue;
+        }
+
+        if (!lookup) {
             continue;
         }
 

@@ -63,6 +63,7 @@ typedef struct {
     ngx_http_auth_bearer_rvk_set_t *volatile  set;  /* the current one */
     ngx_http_auth_bearer_rvk_set_t *retired[NGX_HTTP_AUTH_BEARER_RVK_OLD];
     time_t                          retired_at[NGX_HTTP_AUTH_BEARER_RVK_OLD];
+    ngx_atomic_t                    installed;      /* sets made current */
     ngx_atomic_t                    hits;
     ngx_atomic_t                    malformed;
     ngx_atomic_t                    nomem;
@@ -138,7 +139,7 @@ void ngx_http_auth_bearer_revocation_exit_process(ngx_cycle_t *cycle);
 
 ngx_int_t ngx_http_auth_bearer_revocation_check(ngx_http_request_t *r,
     jwt_token_t *tok, ngx_str_t *token, u_char *digest, ngx_uint_t wait,
-    time_t *retry);
+    ngx_uint_t *generation, time_t *retry);
 ngx_uint_t ngx_http_auth_bearer_revocation_mark(ngx_http_request_t *r);
 ngx_int_t ngx_http_auth_bearer_revocation_status(
     ngx_http_auth_bearer_revocation_t *rv, ngx_pool_t *pool,

@@ -37,7 +37,7 @@ static ngx_int_t ngx_http_auth_bearer_cache_hit(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, ngx_http_auth_bearer_cache_entry_t *e);
 static void ngx_http_auth_bearer_cache_store(
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
-    u_char *digest);
+    u_char *digest, ngx_uint_t revocation);
 static ngx_int_t ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
     ngx_str_t *token);
@@ -53,7 +53,8 @@ static void ngx_http_auth_bearer_refuse(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_auth_bearer_generation(
     ngx_http_auth_bearer_issuer_t *issuer);
 static ngx_int_t ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
-    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest);
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest,
+    ngx_uint_t *generation);
 
 
 /*
@@ -316,6 +317,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     time_t                               now;
     u_char                               digest[SHA256_DIGEST_LENGTH];
     ngx_int_t                            cache, rc;
+    ngx_uint_t                           revocation;
     ngx_http_auth_bearer_cache_entry_t  *e;
 
     /* the size cap comes before anything else */
@@ -334,8 +336,14 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         if (e && e->generation == ngx_http_auth_bearer_generation(e->issuer)
             && now >= e->not_before && now < e->expires)
         {
-            if (ngx_http_auth_bearer_cache_hit(r, ctx, e) == NGX_OK) {
-                (void) ngx_http_auth_bearer_revoked(r, ctx, digest);
+            /* looked up again only when the revocation sets changed */
+
+            if (ngx_http_auth_bearer_cache_hit(r, ctx, e) == NGX_OK
+                && ngx_http_auth_bearer_revoked(r, ctx, digest,
+                                                &e->revocation)
+                   != NGX_OK)
+            {
+                e->revocation = (ngx_uint_t) -1;
             }
 
             return;
@@ -358,15 +366,18 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
 
     /* a revoked token is refused, and never cached */
 
+    revocation = (ngx_uint_t) -1;
+
     if (rc == NGX_OK) {
         rc = ngx_http_auth_bearer_revoked(r, ctx,
-                                          cache == NGX_OK ? digest : NULL);
+                                          cache == NGX_OK ? digest : NULL,
+                                          &revocation);
     }
 
     if (rc == NGX_OK && cache == NGX_OK
         && ngx_http_auth_bearer_cache_admit(digest, lcf) == NGX_OK)
     {
-        ngx_http_auth_bearer_cache_store(lcf, ctx, digest);
+        ngx_http_auth_bearer_cache_store(lcf, ctx, digest, revocation);
     }
 }
 
@@ -410,7 +421,7 @@ ngx_http_auth_bearer_cache_hit(ngx_http_request_t *r,
 
 static void
 ngx_http_auth_bearer_cache_store(ngx_http_auth_bearer_loc_conf_t *lcf,
-    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest)
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest, ngx_uint_t revocation)
 {
     ngx_http_auth_bearer_cache_entry_t  tmpl;
 
@@ -420,6 +431,7 @@ ngx_http_auth_bearer_cache_store(ngx_http_auth_bearer_loc_conf_t *lcf,
     tmpl.policy = lcf;
     tmpl.issuer = ctx->issuer;
     tmpl.generation = ngx_http_auth_bearer_generation(ctx->issuer);
+    tmpl.revocation = revocation;
     tmpl.not_before = ngx_time();
     tmpl.expires = ctx->tok.exp + ctx->leeway;
 
@@ -765,7 +777,7 @@ ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
 
 static ngx_int_t
 ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
-    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest)
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest, ngx_uint_t *generation)
 {
     time_t      retry;
     ngx_int_t   rc;
@@ -778,7 +790,8 @@ ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
     wait = (ctx->wait_until == 0 && !ctx->nowait);
 
     rc = ngx_http_auth_bearer_revocation_check(r, &ctx->tok, &ctx->token,
-                                               digest, wait, &retry);
+                                               digest, wait, generation,
+                                               &retry);
     if (rc == NGX_OK) {
         return NGX_OK;
     }
