@@ -35,7 +35,7 @@ use POSIX qw(strftime WNOHANG);
 use Time::HiRes qw(time sleep);
 use List::Util qw(max min sum);
 use MIME::Base64 qw(encode_base64url decode_base64url);
-use Digest::SHA qw(hmac_sha256);
+use Digest::SHA qw(hmac_sha256 sha256_hex);
 use Crypt::JWT qw(encode_jwt);
 use Crypt::PK::RSA ();
 use Crypt::PK::ECC ();
@@ -362,8 +362,8 @@ sub write_feeds {
         for my $i (1 .. $n) {
             my $k = $i % 4;
             push @e, $k == 0 ? qq({"jti":"$tag-$i","exp":$exp})
-                   : $k == 1 ? sprintf('{"token":"sha256:%064x","exp":%d}',
-                                       $i, $exp)
+                   : $k == 1 ? sprintf('{"token":"sha256:%s","exp":%d}',
+                                       sha256_hex("$tag-$i"), $exp)
                    : $k == 2 ? qq({"sub":"gone-$tag-$i","iss":"bench-hs",)
                                . qq("before":$exp,"exp":$exp})
                    :           qq({"kid":"old-$tag-$i","iss":"bench-hs",)
@@ -410,7 +410,7 @@ sub start_rvk {
     # loaded: its log says so
     for (1 .. 100) {
         last if (slurp("$B/logs/rvk-error.log") // '')
-                =~ /revocation feed .* $RVK_N entries/;
+                =~ /revocation feed .*: $RVK_N entries/;
         sleep 0.05;
     }
 }
@@ -448,7 +448,7 @@ sub rvk_load_test {
     rvk_feed("$B/revoked-10k.json");
 
     my @loads = (slurp("$B/logs/rvk-error.log") // '')
-                =~ /$RVK_BIG entries .* loaded in (\d+) steps of (\d+) ms/g;
+                =~ /: $RVK_BIG entries .* loaded in (\d+) steps of (\d+) ms/g;
     return { secs => $secs,
              idle => { map { my $k = $_; $k => median(map { $_->{$k} } @idle) }
                        qw(rps p50 p99) },
