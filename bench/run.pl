@@ -7,7 +7,8 @@
 #   BENCH_SECONDS       length of each wrk run                 (5)
 #   BENCH_ROUNDS        interleaved rounds over all scenarios  (3)
 #   BENCH_CONNS         wrk connections                        (50)
-#   BENCH_PORT          nginx port; the mock IdP uses PORT+1   (18480)
+#   BENCH_PORT          nginx port; the mock IdP uses PORT+1,  (18480)
+#                       the revocation nginx PORT+2
 #   BENCH_MEM_REQUESTS  requests of the memory run             (1000000)
 #   NGINX_BIN           nginx binary                           (/usr/sbin/nginx)
 #   MODULE              the module                             (build/ngx_http_auth_bearer_module.so)
@@ -34,7 +35,7 @@ use POSIX qw(strftime WNOHANG);
 use Time::HiRes qw(time sleep);
 use List::Util qw(max min sum);
 use MIME::Base64 qw(encode_base64url decode_base64url);
-use Digest::SHA qw(hmac_sha256);
+use Digest::SHA qw(hmac_sha256 sha256_hex);
 use Crypt::JWT qw(encode_jwt);
 use Crypt::PK::RSA ();
 use Crypt::PK::ECC ();
@@ -51,6 +52,9 @@ my $ROUNDS   = env_int('BENCH_ROUNDS', 3);
 my $CONNS    = env_int('BENCH_CONNS', 50);
 my $PORT     = env_int('BENCH_PORT', 18480);
 my $IDP_PORT = $PORT + 1;
+my $RVK_PORT = $PORT + 2;       # the second nginx: auth_jwt_revocation
+my $RVK_N    = 10_000;          # its revocation set
+my $RVK_BIG  = 100_000;         # the feed loaded while p99 is measured
 my $MEM_N    = env_int('BENCH_MEM_REQUESTS', 1_000_000);
 my $MEM_FIRST = 10_000;
 my $NGINX    = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
@@ -68,6 +72,7 @@ die "BENCH_MEM_REQUESTS must exceed $MEM_FIRST\n" if $MEM_N <= $MEM_FIRST;
 
 my %pids;                       # what we started: name => pid
 my $nginx_worker;
+my $rvk_worker;                 # the worker of the revocation nginx
 my $MAIN_PID = $$;              # forked children never clean up
 
 $SIG{INT} = $SIG{TERM} = $SIG{HUP} = sub {
@@ -109,8 +114,16 @@ nginx_test("$B/nginx.conf")
     or die "bench: nginx -t rejects the bench configuration:\n"
            . slurp("$B/nginx-t.log");
 
+step("revocation: a feed of $RVK_N entries, and two of $RVK_BIG");
+write_feeds();
+write_rvk_conf("$B/nginx-rvk.conf");
+nginx_test("$B/nginx-rvk.conf")
+    or die "bench: nginx -t rejects the revocation configuration:\n"
+           . slurp("$B/nginx-t.log");
+
 start_idp() if $oidc;
 start_nginx();
+start_rvk();
 
 step('pre-flight: one request per scenario');
 preflight();
@@ -140,6 +153,9 @@ if ($oidc) {
     step('OIDC: p99 with a JWKS refresh stalled at the IdP');
     $stall = stall_test();
 }
+
+step("revocation: p99 while a feed of $RVK_BIG entries loads, each second");
+my $rload = rvk_load_test();
 
 step("memory: $MEM_N requests with distinct HS256 tokens");
 my $mem = memory_run();
@@ -190,7 +206,7 @@ sub nproc { chomp(my $n = `nproc 2>/dev/null` || 1); return $n }
 
 sub prepare {
     # a run that was killed may have left its nginx or IdP behind
-    for my $name ('nginx', 'idp') {
+    for my $name ('nginx', 'idp', 'rvk') {
         my $pid = slurp("$B/$name.pid") // next;
         chomp $pid;
         next unless $pid =~ /^\d+$/;
@@ -203,7 +219,7 @@ sub prepare {
         }
     }
 
-    for my $p ($PORT, $IDP_PORT) {
+    for my $p ($PORT, $IDP_PORT, $RVK_PORT) {
         my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$p",
                                       Timeout => 1);
         die "bench: 127.0.0.1:$p is in use; set BENCH_PORT\n" if $s;
@@ -322,6 +338,130 @@ $locations    }
 CONF
 }
 
+# the revocation nginx: the HS256 location only, the same issuers, and a
+# file feed of $RVK_N entries of every kind (none matches a bench token),
+# looked at every second
+sub write_rvk_conf {
+    my ($file) = @_;
+    my $conf = slurp("$B/nginx.conf");
+    $conf =~ s{pid \Q$B\E/nginx.pid;}{pid $B/rvk.pid;};
+    $conf =~ s{error_log \Q$B\E/logs/error.log \w+}
+              {error_log $B/logs/rvk-error.log info};
+    $conf =~ s{listen 127.0.0.1:$PORT }{listen 127.0.0.1:$RVK_PORT };
+    $conf =~ s{(\n\s*auth_jwt_issuer bench-hs)}
+              {\n    auth_jwt_zone revocation:64m;\n    auth_jwt_revocation file:$B/revoked.json refresh=1s;$1};
+    $conf =~ s{\n\s*auth_jwt_issuer https?://\S+[^\n]*}{}g;
+    write_file($file, $conf);
+}
+
+sub write_feeds {
+    my $exp = int(time) + 2 * 86400;
+    my $feed = sub {
+        my ($n, $tag) = @_;
+        my @e;
+        for my $i (1 .. $n) {
+            my $k = $i % 4;
+            push @e, $k == 0 ? qq({"jti":"$tag-$i","exp":$exp})
+                   : $k == 1 ? sprintf('{"token":"sha256:%s","exp":%d}',
+                                       sha256_hex("$tag-$i"), $exp)
+                   : $k == 2 ? qq({"sub":"gone-$tag-$i","iss":"bench-hs",)
+                               . qq("before":$exp,"exp":$exp})
+                   :           qq({"kid":"old-$tag-$i","iss":"bench-hs",)
+                               . qq("exp":$exp});
+        }
+        return '{"revoked":[' . join(",\n", @e) . "]}\n";
+    };
+    write_file("$B/revoked-10k.json", $feed->($RVK_N, 'a'));
+    write_file("$B/revoked-big-a.json", $feed->($RVK_BIG, 'a'));
+    write_file("$B/revoked-big-b.json", $feed->($RVK_BIG, 'b'));
+    rvk_feed("$B/revoked-10k.json");
+}
+
+# the feed becomes another file at once (a symlink renamed over it: a
+# new inode, so the module reads it on its next look)
+sub rvk_feed {
+    my ($target) = @_;
+    unlink "$B/revoked.next";
+    symlink $target, "$B/revoked.next" or die "symlink: $!\n";
+    rename "$B/revoked.next", "$B/revoked.json" or die "rename: $!\n";
+}
+
+sub start_rvk {
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDOUT, '>', "$B/logs/rvk.out";
+        open STDERR, '>&', \*STDOUT;
+        { exec 'taskset', '-c', $NGX_CPU, $NGINX, '-p', "$B/", '-c',
+             "$B/nginx-rvk.conf"; }
+        POSIX::_exit(127);
+    }
+    $pids{rvk} = $pid;
+
+    wait_port($RVK_PORT, 'rvk') or die "bench: the revocation nginx did not "
+                                       . "start:\n"
+                                       . (slurp("$B/logs/rvk-error.log") // '');
+    for (1 .. 100) {
+        $rvk_worker = child_of($pid);
+        last if $rvk_worker;
+        sleep 0.05;
+    }
+    die "bench: no worker of the revocation nginx\n" unless $rvk_worker;
+
+    # loaded: its log says so
+    for (1 .. 100) {
+        last if (slurp("$B/logs/rvk-error.log") // '')
+                =~ /revocation feed .*: $RVK_N entries/;
+        sleep 0.05;
+    }
+}
+
+# wrk on the HS256 repeated token of the revocation nginx: idle, then
+# while a feed of $RVK_BIG entries is loaded every second (two feeds in
+# turn, so each look finds a new one)
+sub rvk_load_test {
+    my ($sc) = grep { $_->{id} eq 'hs-repeated-rvk' } @SC;
+    my $secs = max(3, $SECONDS);
+    my (@idle, @busy);
+
+    for my $round (1 .. $ROUNDS) {
+        rvk_feed("$B/revoked-10k.json");
+        sleep 1.5;
+        push @idle, run_wrk($sc, $secs);
+
+        my $pid = fork // die "fork: $!\n";
+        if ($pid == 0) {
+            $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+            for my $i (0 .. 1000) {
+                rvk_feed("$B/revoked-big-" . ($i % 2 ? 'b' : 'a') . '.json');
+                sleep 1;
+            }
+            POSIX::_exit(0);
+        }
+        $pids{feeder} = $pid;
+        sleep 1.2;          # the first big feed is in
+        push @busy, run_wrk($sc, $secs);
+        stop_pid('feeder');
+
+        printf "  pair %d: idle p99 %s, loading p99 %s\n", $round,
+            fmt_lat($idle[-1]{p99}), fmt_lat($busy[-1]{p99});
+    }
+    rvk_feed("$B/revoked-10k.json");
+
+    my @loads = (slurp("$B/logs/rvk-error.log") // '')
+                =~ /: $RVK_BIG entries .* loaded in (\d+) steps of (\d+) ms/g;
+    return { secs => $secs,
+             idle => { map { my $k = $_; $k => median(map { $_->{$k} } @idle) }
+                       qw(rps p50 p99) },
+             busy => { map { my $k = $_; $k => median(map { $_->{$k} } @busy) }
+                       qw(rps p50 p99) },
+             all_idle => [ map { $_->{p99} } @idle ],
+             all_busy => [ map { $_->{p99} } @busy ],
+             loads => scalar(@loads) / 2,
+             load_ms => median(@loads[grep { $_ % 2 } 0 .. $#loads]),
+             load_steps => median(@loads[grep { !($_ % 2) } 0 .. $#loads]),
+             ok => !grep { !check_status($sc, $_) } @idle, @busy };
+}
+
 sub nginx_test {
     my ($conf) = @_;
     my $rc = system("'$NGINX' -p '$B/' -c '$conf' -t >'$B/nginx-t.log' 2>&1");
@@ -388,9 +528,11 @@ sub stop_pid {
 }
 
 sub stop_all {
-    stop_pid($_) for grep { $_ ne 'nginx' } keys %pids;
+    stop_pid($_) for grep { $_ ne 'nginx' && $_ ne 'rvk' } keys %pids;
+    stop_pid('rvk');
     stop_pid('nginx');
     undef $nginx_worker;
+    undef $rvk_worker;
 }
 
 sub restart_nginx {
@@ -571,6 +713,12 @@ sub scenarios {
                                     invalid => 1, mix => 0.1 }->{$kind} };
         }
     }
+    for my $kind ('repeated', 'distinct') {
+        push @s, { id => "hs-$kind-rvk", kt => 'hs', kind => $kind,
+                   label => "HS256 $kind, $RVK_N revoked",
+                   path => '/hs/', port => $RVK_PORT,
+                   tokens => "hs-$kind", refused => 0 };
+    }
     $_->{runs} = [] for @s;
     return @s;
 }
@@ -583,7 +731,8 @@ sub preflight {
         my $want = $sc->{refused} == 1 ? 401 : 200;
         my $r;
         for my $try (1 .. ($sc->{kt} && $sc->{kt} eq 'oidc' ? 50 : 1)) {
-            $r = $http->get("http://127.0.0.1:$PORT$sc->{path}$FILE",
+            $r = $http->get("http://127.0.0.1:"
+                            . ($sc->{port} // $PORT) . "$sc->{path}$FILE",
                             { headers => { Authorization => "Bearer $t" } });
             last if $r->{status} == $want;
             sleep 0.2;      # an OIDC issuer may still be fetching its keys
@@ -607,9 +756,17 @@ sub run_wrk {
     my @cmd = ('taskset', '-c', $WRK_CPU, 'wrk', '-t1', "-c$CONNS",
                "-d${secs}s", '--latency', '--timeout', '10s',
                '-s', "$ROOT/bench/tokens.lua",
-               "http://127.0.0.1:$PORT$sc->{path}$FILE", '--',
+               'http://127.0.0.1:' . ($sc->{port} // $PORT)
+               . "$sc->{path}$FILE", '--',
                $tok->{ $opt{tokens} // $sc->{tokens} });
-    return wrk_cmd(\@cmd);
+
+    # the CPU time is that of the worker that served the scenario
+    my $main = $nginx_worker;
+    $nginx_worker = $rvk_worker if $sc->{port};
+    my $r = wrk_cmd(\@cmd);
+    $nginx_worker = $main;
+
+    return $r;
 }
 
 sub wrk_cmd {
@@ -1009,6 +1166,13 @@ sub report {
                    $r2->("$kt-distinct", 'cpu_rps',
                          $bound->($base_cpu, $s->{verify_cpu})), 0.90 ];
     }
+    for my $kind ('repeated', 'distinct') {
+        push @t, [ "$by{qq(hs-$kind-rvk)}{label} within 3% of "
+                   . "$by{qq(hs-$kind)}{label}",
+                   $r2->("hs-$kind-rvk", 'rps', med($by{"hs-$kind"}, 'rps')),
+                   $r2->("hs-$kind-rvk", 'cpu_rps',
+                         med($by{"hs-$kind"}, 'cpu_rps')), 0.97 ];
+    }
     for my $kt ('hs', 'rs', 'es', 'ed') {
         push @t, [ "$by{qq($kt-invalid)}{label} refused at least as fast as "
                    . "$by{qq($kt-distinct)}{label} accepted",
@@ -1048,6 +1212,17 @@ sub report {
     } else {
         push @o, "| $stall_text | SKIPPED: $main::oidc_skip | |";
     }
+    my $rl_text = "HS256 p99 while a feed of " . commify($RVK_BIG)
+                . " entries loads <= 1.50 x idle p99";
+    if ($rload && $rload->{idle}{p99} && $rload->{loads}) {
+        my $r = $rload->{busy}{p99} / $rload->{idle}{p99};
+        my $v = !$rload->{ok} ? 'MISS (errors)' : $r <= 1.5 ? 'PASS' : 'MISS';
+        push @o, sprintf '| %s | %.2f %s (%s vs %s) | |', $rl_text,
+            $r > 1.5 ? POSIX::ceil($r * 100) / 100 : int($r * 100) / 100, $v,
+            fmt_lat($rload->{busy}{p99}), fmt_lat($rload->{idle}{p99});
+    } else {
+        push @o, "| $rl_text | INCONCLUSIVE: no load seen | |";
+    }
     my $mem_ok = $mem->{delta} <= 2048 && !$mem->{non2xx} && !$mem->{errors};
     push @o, sprintf('| worker RSS after %s distinct tokens within 2 MiB of '
                      . 'its size after %s | %+.2f MiB %s | |',
@@ -1076,6 +1251,34 @@ sub report {
                 defined $r->{rps} ? commify($r->{rps}) : '-',
                 fmt_lat($r->{p50}), fmt_lat($r->{p99}),
                 join(', ', map { fmt_lat($_) } @{ $stall->{"all_$k"} });
+        }
+        push @o, '';
+    }
+
+    # revocation
+    if ($rload) {
+        push @o, '## Revocation', '',
+            sprintf('A second nginx (1 worker, the same core) with '
+                . '`auth_jwt_revocation file:... refresh=1s` and a set of '
+                . '%s entries of every kind, none matching a bench token, '
+                . 'serves the "%s revoked" scenarios above. Then %d pairs of '
+                . '%d s runs of its HS256 repeated token: idle, and while a '
+                . 'feed of %s entries is replaced every second (two feeds in '
+                . 'turn): %d loads seen, each in %s steps of %s ms in all '
+                . '(medians, from its log). Medians.',
+                commify($RVK_N), commify($RVK_N), $ROUNDS, $rload->{secs},
+                commify($RVK_BIG), $rload->{loads},
+                $rload->{load_steps} // '-', $rload->{load_ms} // '-'), '',
+            '| feed | req/s | p50 | p99 | p99 of each pair |',
+            '|---|--:|--:|--:|---|';
+        for my $k ('idle', 'busy') {
+            my $r = $rload->{$k};
+            push @o, sprintf '| %s | %s | %s | %s | %s |',
+                $k eq 'idle' ? commify($RVK_N) . ' entries, unchanged'
+                             : commify($RVK_BIG) . ' entries loading',
+                defined $r->{rps} ? commify($r->{rps}) : '-',
+                fmt_lat($r->{p50}), fmt_lat($r->{p99}),
+                join(', ', map { fmt_lat($_) } @{ $rload->{"all_$k"} });
         }
         push @o, '';
     }

@@ -102,7 +102,9 @@ minutes) and shows it as "unavailable" in
 http://127.0.0.1:8080/auth_jwt_status.  The demo's tokens (issuer
 "kalamdb") are not affected.
 
-The login -> SQL -> TOKEN_EXPIRED -> refresh walkthrough is in README.md
+The login -> SQL -> TOKEN_EXPIRED -> refresh walkthrough, and "log out
+everywhere" (POST /v1/api/auth/logout; nginx polls the backend's
+revocation feed every 5 s and refuses the old tokens) are in README.md
 (demo users: alice/alice-password, bob/bob-password, admin/admin-password).
 More tokens: KALAMDB_JWT_SECRET=\$(cat build/demo/secret) scripts/mint-token --help
 Stop the demo: make demo-stop

@@ -93,6 +93,9 @@ typedef struct {
     ngx_msec_t                      fetch_timeout;
     ngx_str_t                       ca_file;
     ngx_str_t                       ca;             /* its PEM, read once */
+
+    /* auth_jwt_revocation: see ngx_http_auth_bearer_revocation.c */
+    ngx_array_t                    *revocations;
 } ngx_http_auth_bearer_main_conf_t;
 
 
@@ -135,6 +138,7 @@ typedef struct {
     unsigned                        verified:1;
     unsigned                        presented:1;
     unsigned                        nowait:1;       /* never held for keys */
+    unsigned                        wait_revocation:1;  /* held for a feed */
     unsigned                        refused:1;      /* by the access handler */
     unsigned                        logged:1;
     unsigned                        respond:1;      /* this response is ours */

@@ -38,6 +38,7 @@ struct ngx_http_auth_bearer_cache_entry_s {
     void                                *policy;
     void                                *issuer;
     ngx_uint_t                           generation;
+    ngx_uint_t                           revocation;   /* checked at */
 
     json_t                              *header;
     json_t                              *payload;

@@ -175,6 +175,10 @@ ngx_http_auth_bearer_fetch_start(ngx_http_auth_bearer_fetch_t *f)
         return NGX_ERROR;
     }
 
+    if (f->max == 0) {
+        f->max = NGX_HTTP_AUTH_BEARER_BODY_MAX;
+    }
+
     easy = curl_easy_init();
     if (easy == NULL) {
         return NGX_ERROR;
@@ -263,7 +267,7 @@ ngx_http_auth_bearer_fetch_options(ngx_http_auth_bearer_fetch_t *f,
         || curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) f->timeout)
            != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                            (curl_off_t) NGX_HTTP_AUTH_BEARER_BODY_MAX)
+                            (curl_off_t) f->max)
            != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK
         || curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
@@ -599,7 +603,7 @@ ngx_http_auth_bearer_fetch_write(char *ptr, size_t size, size_t nmemb,
     n = size * nmemb;
     need = f->len + n;
 
-    if (need > NGX_HTTP_AUTH_BEARER_BODY_MAX) {
+    if (need > f->max) {
         f->too_large = 1;
         return 0;
     }
@@ -611,7 +615,7 @@ ngx_http_auth_bearer_fetch_write(char *ptr, size_t size, size_t nmemb,
             cap *= 2;
         }
 
-        cap = ngx_min(cap, NGX_HTTP_AUTH_BEARER_BODY_MAX);
+        cap = ngx_min(cap, f->max);
 
         p = ngx_alloc(cap, f->log);
         if (p == NULL) {

@@ -37,6 +37,7 @@ struct ngx_http_auth_bearer_fetch_s {
     ngx_str_t                      *ca;             /* PEM; NULL: system */
     ngx_flag_t                      insecure_http;
     ngx_msec_t                      timeout;
+    size_t                          max;            /* 0: BODY_MAX */
 
     ngx_http_auth_bearer_fetch_pt   handler;
     void                           *data;

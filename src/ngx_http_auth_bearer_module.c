@@ -14,6 +14,7 @@
 #include "ngx_http_auth_bearer_cache.h"
 #include "ngx_http_auth_bearer_shm.h"
 #include "ngx_http_auth_bearer_oidc.h"
+#include "ngx_http_auth_bearer_revocation.h"
 
 
 /*
@@ -90,6 +91,13 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
     { ngx_string("auth_jwt_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_auth_bearer_zone_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_revocation"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_auth_bearer_revocation_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -295,26 +303,35 @@ ngx_http_auth_bearer_handler(ngx_http_request_t *r)
 
 /*
  * A token of an OIDC issuer whose keys are being fetched (none yet, or an
- * unknown kid that asked for a refresh) is held up to a second, polling
- * the zone, and verified once more when a fetch lands; as in limit_req,
- * the request waits on its connection's write event timer.
+ * unknown kid that asked for a refresh), or any token while a revocation
+ * feed's first fetch runs, is held up to a second, polling the zone, and
+ * verified once more when a fetch lands; as in limit_req, the request
+ * waits on its connection's write event timer.
  */
 
 static ngx_int_t
 ngx_http_auth_bearer_wait(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t **ctxp)
 {
+    ngx_uint_t                    mark;
     ngx_http_auth_bearer_ctx_t   *ctx;
     ngx_http_auth_bearer_oidc_t  *oidc;
 
     ctx = *ctxp;
-    oidc = ctx->issuer->oidc;
+
+    /* the issuer's keys, or a revocation feed's first set */
+
+    oidc = ctx->issuer ? ctx->issuer->oidc : NULL;
+
+    mark = ctx->wait_revocation ? ngx_http_auth_bearer_revocation_mark(r)
+                                : oidc ? ngx_http_auth_bearer_oidc_mark(oidc)
+                                       : 0;
 
     if (ctx->wait_until == 0) {
         ctx->wait_until = ngx_current_msec + NGX_HTTP_AUTH_BEARER_HOLD;
-        ctx->wait_mark = ngx_http_auth_bearer_oidc_mark(oidc);
+        ctx->wait_mark = mark;
 
-    } else if (ngx_http_auth_bearer_oidc_mark(oidc) != ctx->wait_mark
+    } else if (mark != ctx->wait_mark
                || (ngx_msec_int_t) (ngx_current_msec - ctx->wait_until) >= 0)
     {
         /* a fetch landed, or the wait is over: this verdict is final */
@@ -860,6 +877,10 @@ ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (ngx_http_auth_bearer_revocation_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_auth_bearer_oidc_init_process(cycle);
 }
 
@@ -867,6 +888,9 @@ ngx_http_auth_bearer_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
 {
+    /* first: the OIDC runtime's exit ends libcurl and all its fetches */
+
+    ngx_http_auth_bearer_revocation_exit_process(cycle);
     ngx_http_auth_bearer_oidc_exit_process(cycle);
     ngx_http_auth_bearer_cache_done();
     ngx_http_auth_bearer_verify_exit();

@@ -18,9 +18,8 @@ static ngx_int_t ngx_http_auth_bearer_shm_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_auth_bearer_shm_attach(
     ngx_http_auth_bearer_zone_t *zone, ngx_log_t *log);
-static ngx_http_auth_bearer_slot_t *ngx_http_auth_bearer_shm_slot(
-    ngx_http_auth_bearer_zone_t *zone, ngx_str_t *iss, u_char kind,
-    ngx_str_t *url);
+static ngx_uint_t ngx_http_auth_bearer_shm_orphan(
+    ngx_http_auth_bearer_slot_t *slot);
 static ngx_int_t ngx_http_auth_bearer_shm_set(ngx_slab_pool_t *shpool,
     ngx_str_t *dst, u_char *data, size_t len);
 static void ngx_http_auth_bearer_shm_reset(ngx_slab_pool_t *shpool,
@@ -94,7 +93,7 @@ ngx_http_auth_bearer_shm_implicit(ngx_conf_t *cf,
 {
     ngx_str_t  name;
 
-    if (amcf->shm_zone || amcf->noidc == 0) {
+    if (amcf->shm_zone || (amcf->noidc == 0 && amcf->revocations == NULL)) {
         return NGX_OK;
     }
 
@@ -247,10 +246,11 @@ ngx_http_auth_bearer_shm_attach(ngx_http_auth_bearer_zone_t *zone,
 
 /*
  * The slot of iss, created when new; when the issuer now takes its keys
- * from another URL, what the slot held is dropped.
+ * from another URL, what the slot held is dropped.  Called with the zone
+ * mutex held; a revocation feed's slot is named so that no iss matches.
  */
 
-static ngx_http_auth_bearer_slot_t *
+ngx_http_auth_bearer_slot_t *
 ngx_http_auth_bearer_shm_slot(ngx_http_auth_bearer_zone_t *zone,
     ngx_str_t *iss, u_char kind, ngx_str_t *url)
 {
@@ -383,7 +383,7 @@ ngx_http_auth_bearer_shm_due(ngx_http_auth_bearer_slot_t *slot, time_t now)
     lease = (time_t) slot->lease;
 
     if (lease && lease >= now) {
-        return 0;
+        return ngx_http_auth_bearer_shm_orphan(slot);
     }
 
     if (now >= (time_t) slot->next) {
@@ -391,6 +391,27 @@ ngx_http_auth_bearer_shm_due(ngx_http_auth_bearer_slot_t *slot, time_t now)
     }
 
     return slot->wanted && slot->failures == 0;
+}
+
+
+/*
+ * The lease's holder is gone (killed, crashed): its fetch will never end,
+ * so any worker takes the lease over at once rather than at its deadline,
+ * and does the refresh the holder was doing.
+ */
+
+static ngx_uint_t
+ngx_http_auth_bearer_shm_orphan(ngx_http_auth_bearer_slot_t *slot)
+{
+    ngx_pid_t  pid;
+
+    pid = slot->lease_pid;
+
+    if (pid == 0 || pid == ngx_pid) {
+        return 0;
+    }
+
+    return kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH;
 }
 
 

@@ -57,6 +57,7 @@ typedef struct {
 
     ngx_pid_t                       lease_pid;
     time_t                          expires;
+    void                           *ext;            /* a revocation feed's */
     time_t                          last_failure;
 
     size_t                          etag_len;
@@ -120,6 +121,9 @@ char *ngx_http_auth_bearer_zone_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_auth_bearer_shm_implicit(ngx_conf_t *cf,
     ngx_http_auth_bearer_main_conf_t *amcf);
 
+ngx_http_auth_bearer_slot_t *ngx_http_auth_bearer_shm_slot(
+    ngx_http_auth_bearer_zone_t *zone, ngx_str_t *iss, u_char kind,
+    ngx_str_t *url);
 ngx_uint_t ngx_http_auth_bearer_shm_due(ngx_http_auth_bearer_slot_t *slot,
     time_t now);
 ngx_int_t ngx_http_auth_bearer_shm_lease(ngx_http_auth_bearer_zone_t *zone,

@@ -9,10 +9,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_auth_bearer_oidc.h"
+#include "ngx_http_auth_bearer_revocation.h"
 
 
 /*
- * auth_jwt_status: the OIDC issuers' key caches and counters, as JSON or,
+ * auth_jwt_status: the OIDC issuers' key caches and counters, and the
+ * revocation feeds (auth_jwt_revocation), as JSON or,
  * with ?format=prometheus, in the Prometheus text format.  Counters are
  * the zone's, so every worker answers the same.
  */
@@ -49,8 +51,13 @@ static ngx_int_t ngx_http_auth_bearer_status_json(ngx_http_request_t *r,
     ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out);
 static json_t *ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
     ngx_http_auth_bearer_oidc_t *oidc, time_t now);
+static json_t *ngx_http_auth_bearer_status_revocation(ngx_http_request_t *r,
+    ngx_http_auth_bearer_revocation_t *rv);
 static ngx_int_t ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out);
+static u_char *ngx_http_auth_bearer_status_rvk_lines(u_char *p,
+    ngx_http_auth_bearer_revocation_t *rv, ngx_uint_t n,
+    ngx_http_auth_bearer_rvk_status_t *st);
 static u_char *ngx_http_auth_bearer_status_gauge_lines(u_char *p,
     ngx_http_auth_bearer_issuer_t *issuer, ngx_uint_t nissuers,
     ngx_http_auth_bearer_snapshot_t *snap);
@@ -195,23 +202,37 @@ static ngx_int_t
 ngx_http_auth_bearer_status_json(ngx_http_request_t *r,
     ngx_http_auth_bearer_main_conf_t *amcf, ngx_buf_t **out)
 {
-    size_t                          len;
-    json_t                         *root, *list, *e;
-    time_t                          now;
-    ngx_buf_t                      *b;
-    ngx_uint_t                      i;
-    ngx_http_auth_bearer_issuer_t  *issuer;
+    size_t                              len;
+    json_t                             *root, *list, *rvks, *e;
+    time_t                              now;
+    ngx_buf_t                          *b;
+    ngx_uint_t                          i;
+    ngx_http_auth_bearer_issuer_t      *issuer;
+    ngx_http_auth_bearer_revocation_t  *rv;
 
     now = ngx_time();
 
     root = json_object();
     list = json_array();
+    rvks = json_array();
 
-    if (root == NULL || list == NULL
+    if (root == NULL || list == NULL || rvks == NULL
         || json_object_set_new(root, "time", json_integer(now)) != 0
-        || json_object_set(root, "issuers", list) != 0)
+        || json_object_set(root, "issuers", list) != 0
+        || (amcf->revocations
+            && json_object_set(root, "revocation", rvks) != 0))
     {
         goto failed;
+    }
+
+    rv = amcf->revocations ? amcf->revocations->elts : NULL;
+
+    for (i = 0; rv && i < amcf->revocations->nelts; i++) {
+        e = ngx_http_auth_bearer_status_revocation(r, &rv[i]);
+
+        if (e == NULL || json_array_append_new(rvks, e) != 0) {
+            goto failed;
+        }
     }
 
     issuer = amcf->issuers.elts;
@@ -248,6 +269,7 @@ ngx_http_auth_bearer_status_json(ngx_http_request_t *r,
     *b->last++ = '\n';
 
     json_decref(list);
+    json_decref(rvks);
     json_decref(root);
 
     *out = b;
@@ -257,6 +279,7 @@ ngx_http_auth_bearer_status_json(ngx_http_request_t *r,
 failed:
 
     json_decref(list);
+    json_decref(rvks);
     json_decref(root);
 
     return NGX_ERROR;
@@ -371,6 +394,84 @@ ngx_http_auth_bearer_status_issuer(ngx_http_request_t *r,
 }
 
 
+/* a revocation feed: its state, its set and what it refused */
+
+static json_t *
+ngx_http_auth_bearer_status_revocation(ngx_http_request_t *r,
+    ngx_http_auth_bearer_revocation_t *rv)
+{
+    int                                 err;
+    json_t                             *o, *kinds, *fetches;
+    ngx_uint_t                          k;
+    ngx_atomic_uint_t                  *n;
+    ngx_http_auth_bearer_rvk_status_t   st;
+
+    if (ngx_http_auth_bearer_revocation_status(rv, r->pool, &st) != NGX_OK) {
+        return NULL;
+    }
+
+    n = st.snap.counters;
+
+    o = json_object();
+    kinds = json_object();
+    fetches = json_object();
+
+    err = (o == NULL || kinds == NULL || fetches == NULL);
+
+    for (k = 0; !err && k < NGX_HTTP_AUTH_BEARER_RVK_KINDS; k++) {
+        err |= json_object_set_new(kinds,
+                                   ngx_http_auth_bearer_rvk_kind_names[k],
+                                   json_integer(st.kinds[k]));
+    }
+
+    if (!err) {
+        err |= json_object_set_new(fetches, "ok",
+                           json_integer(n[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]));
+        err |= json_object_set_new(fetches, "failed",
+                       json_integer(n[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]));
+
+        err |= json_object_set_new(o, "source",
+                             ngx_http_auth_bearer_status_string(&rv->source));
+        err |= json_object_set_new(o, "state", json_string(st.state));
+        err |= json_object_set_new(o, "fail",
+                                   json_string(rv->fail_open ? "open"
+                                                             : "closed"));
+        err |= json_object_set_new(o, "entries_total",
+                                   json_integer(st.entries));
+        err |= json_object_set(o, "entries", kinds);
+        err |= json_object_set_new(o, "generation",
+                                   json_integer(st.snap.generation));
+        err |= json_object_set_new(o, "last_success",
+                                   json_integer(st.snap.fetched));
+        err |= json_object_set_new(o, "last_failure",
+                                   json_integer(st.snap.last_failure));
+        err |= json_object_set_new(o, "next_refresh",
+                                   json_integer(st.snap.next));
+        err |= json_object_set_new(o, "failures",
+                                   json_integer(st.snap.failures));
+        err |= json_object_set_new(o, "last_error",
+                           ngx_http_auth_bearer_status_string(&st.snap.error));
+        err |= json_object_set_new(o, "hits", json_integer(st.hits));
+        err |= json_object_set_new(o, "malformed",
+                                   json_integer(st.malformed));
+        err |= json_object_set_new(o, "no_room", json_integer(st.no_room));
+        err |= json_object_set_new(o, "unavailable",
+                                   json_integer(st.unavailable));
+        err |= json_object_set(o, "fetches", fetches);
+    }
+
+    json_decref(kinds);
+    json_decref(fetches);
+
+    if (err) {
+        json_decref(o);
+        return NULL;
+    }
+
+    return o;
+}
+
+
 /*
  * The Prometheus text format: gauges, then the request and fetch
  * counters, each sample one line with the escaped issuer as a label.
@@ -383,10 +484,12 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     u_char                                 *p;
     size_t                                  size;
     ngx_buf_t                              *b;
-    ngx_uint_t                              i, nissuers;
+    ngx_uint_t                              i, nissuers, nrv;
     ngx_http_auth_bearer_oidc_t            *oidc;
     ngx_http_auth_bearer_issuer_t          *issuer;
     ngx_http_auth_bearer_snapshot_t        *snap;
+    ngx_http_auth_bearer_rvk_status_t      *st;
+    ngx_http_auth_bearer_revocation_t      *rv;
     ngx_http_auth_bearer_status_counter_t  *c;
 
     issuer = amcf->issuers.elts;
@@ -424,6 +527,33 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
                       + 2 * issuer[i].iss.len + NGX_INT64_LEN + 1);
     }
 
+    nrv = amcf->revocations ? amcf->revocations->nelts : 0;
+    rv = nrv ? amcf->revocations->elts : NULL;
+
+    st = ngx_pcalloc(r->pool,
+                     nrv * sizeof(ngx_http_auth_bearer_rvk_status_t) + 1);
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < nrv; i++) {
+        if (ngx_http_auth_bearer_revocation_status(&rv[i], r->pool, &st[i])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        /* 12 samples, each with the escaped source as a label */
+
+        size += 12 * (sizeof("auth_jwt_revocation_last_success_seconds"
+                             "{source=\"\",kind=\"token\"} ") - 1
+                      + 2 * rv[i].source.len + NGX_INT64_LEN + 1);
+    }
+
+    if (nrv) {
+        size += 1024;
+    }
+
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
         return NGX_ERROR;
@@ -431,6 +561,10 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
 
     p = ngx_http_auth_bearer_status_gauge_lines(b->last, issuer, nissuers,
                                                 snap);
+
+    if (nrv) {
+        p = ngx_http_auth_bearer_status_rvk_lines(p, rv, nrv, st);
+    }
 
     p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of the issuer "
                     "accepted and refused\n"
@@ -541,6 +675,68 @@ ngx_http_auth_bearer_status_gauge(ngx_http_auth_bearer_oidc_t *oidc,
     default: /* NGX_HTTP_AUTH_BEARER_G_FAILURES */
         return snap->failures;
     }
+}
+
+
+/* the revocation feeds' samples, labelled by source */
+
+static u_char *
+ngx_http_auth_bearer_status_rvk_lines(u_char *p,
+    ngx_http_auth_bearer_revocation_t *rv, ngx_uint_t n,
+    ngx_http_auth_bearer_rvk_status_t *st)
+{
+    ngx_uint_t  i, k;
+
+#define ngx_http_auth_bearer_rvk_sample(name, v)                            \
+    for (i = 0; i < n; i++) {                                                \
+        p = ngx_sprintf(p, "auth_jwt_revocation_" name "{source=\"");        \
+        p = ngx_http_auth_bearer_status_label(p, &rv[i].source);             \
+        p = ngx_sprintf(p, "\"} %L\n", (int64_t) (v));                       \
+    }
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_revocation_up 1 when the feed's set "
+                    "is usable\n# TYPE auth_jwt_revocation_up gauge\n");
+    ngx_http_auth_bearer_rvk_sample("up", st[i].usable);
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_revocation_generation generation "
+                    "of the feed's set\n"
+                    "# TYPE auth_jwt_revocation_generation gauge\n");
+    ngx_http_auth_bearer_rvk_sample("generation", st[i].snap.generation);
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_revocation_last_success_seconds "
+                    "time of the last good fetch or read\n"
+                    "# TYPE auth_jwt_revocation_last_success_seconds "
+                    "gauge\n");
+    ngx_http_auth_bearer_rvk_sample("last_success_seconds",
+                                    st[i].snap.fetched);
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_revocation_hits_total requests "
+                    "refused by the feed\n"
+                    "# TYPE auth_jwt_revocation_hits_total counter\n");
+    ngx_http_auth_bearer_rvk_sample("hits_total", st[i].hits);
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_revocation_malformed_total feeds "
+                    "refused as malformed\n"
+                    "# TYPE auth_jwt_revocation_malformed_total counter\n");
+    ngx_http_auth_bearer_rvk_sample("malformed_total", st[i].malformed);
+
+#undef ngx_http_auth_bearer_rvk_sample
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_revocation_entries entries of the "
+                    "feed's set by kind\n"
+                    "# TYPE auth_jwt_revocation_entries gauge\n");
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < NGX_HTTP_AUTH_BEARER_RVK_KINDS; k++) {
+            p = ngx_sprintf(p, "auth_jwt_revocation_entries{source=\"");
+            p = ngx_http_auth_bearer_status_label(p, &rv[i].source);
+            p = ngx_sprintf(p, "\",kind=\"%s\"} %ui\n",
+                            ngx_http_auth_bearer_rvk_kind_names[k],
+                            st[i].kinds[k]);
+        }
+    }
+
+    return p;
 }
 
 

@@ -13,6 +13,7 @@
 #include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_cache.h"
 #include "ngx_http_auth_bearer_oidc.h"
+#include "ngx_http_auth_bearer_revocation.h"
 
 
 /*
@@ -36,7 +37,7 @@ static ngx_int_t ngx_http_auth_bearer_cache_hit(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, ngx_http_auth_bearer_cache_entry_t *e);
 static void ngx_http_auth_bearer_cache_store(
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
-    u_char *digest);
+    u_char *digest, ngx_uint_t revocation);
 static ngx_int_t ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
     ngx_str_t *token);
@@ -51,6 +52,9 @@ static void ngx_http_auth_bearer_refuse(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, jwt_rc_t rc, const char *reason);
 static ngx_uint_t ngx_http_auth_bearer_generation(
     ngx_http_auth_bearer_issuer_t *issuer);
+static ngx_int_t ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest,
+    ngx_uint_t *generation);
 
 
 /* the JOSE headers this worker parsed last: see jwt_header_memo_t */
@@ -317,6 +321,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     time_t                               now;
     u_char                               digest[SHA256_DIGEST_LENGTH];
     ngx_int_t                            cache, rc;
+    ngx_uint_t                           revocation;
     ngx_http_auth_bearer_cache_entry_t  *e;
 
     /* the size cap comes before anything else */
@@ -335,7 +340,16 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         if (e && e->generation == ngx_http_auth_bearer_generation(e->issuer)
             && now >= e->not_before && now < e->expires)
         {
-            (void) ngx_http_auth_bearer_cache_hit(r, ctx, e);
+            /* looked up again only when the revocation sets changed */
+
+            if (ngx_http_auth_bearer_cache_hit(r, ctx, e) == NGX_OK
+                && ngx_http_auth_bearer_revoked(r, ctx, digest,
+                                                &e->revocation)
+                   != NGX_OK)
+            {
+                e->revocation = (ngx_uint_t) -1;
+            }
+
             return;
         }
 
@@ -354,10 +368,20 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
 
     ngx_http_auth_bearer_json_use(NULL);
 
+    /* a revoked token is refused, and never cached */
+
+    revocation = (ngx_uint_t) -1;
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_auth_bearer_revoked(r, ctx,
+                                          cache == NGX_OK ? digest : NULL,
+                                          &revocation);
+    }
+
     if (rc == NGX_OK && cache == NGX_OK
         && ngx_http_auth_bearer_cache_admit(digest, lcf) == NGX_OK)
     {
-        ngx_http_auth_bearer_cache_store(lcf, ctx, digest);
+        ngx_http_auth_bearer_cache_store(lcf, ctx, digest, revocation);
     }
 }
 
@@ -401,7 +425,7 @@ ngx_http_auth_bearer_cache_hit(ngx_http_request_t *r,
 
 static void
 ngx_http_auth_bearer_cache_store(ngx_http_auth_bearer_loc_conf_t *lcf,
-    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest)
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest, ngx_uint_t revocation)
 {
     ngx_http_auth_bearer_cache_entry_t  tmpl;
 
@@ -411,6 +435,7 @@ ngx_http_auth_bearer_cache_store(ngx_http_auth_bearer_loc_conf_t *lcf,
     tmpl.policy = lcf;
     tmpl.issuer = ctx->issuer;
     tmpl.generation = ngx_http_auth_bearer_generation(ctx->issuer);
+    tmpl.revocation = revocation;
     tmpl.not_before = ngx_time();
     tmpl.expires = ctx->tok.exp + ctx->leeway;
 
@@ -769,9 +794,62 @@ ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
 }
 
 
+/*
+ * Revocation, after signature and claims and on every cache hit: a
+ * revoked token gets 401; a feed that cannot say (fail=closed, no set or
+ * one older than max_stale) gets 503.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
+    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest, ngx_uint_t *generation)
+{
+    time_t      retry;
+    ngx_int_t   rc;
+    ngx_uint_t  wait;
+
+    retry = 1;
+
+    /* held once, as for keys, while a feed's first fetch runs */
+
+    wait = (ctx->wait_until == 0 && !ctx->nowait);
+
+    rc = ngx_http_auth_bearer_revocation_check(r, &ctx->tok, &ctx->token,
+                                               digest, wait, generation,
+                                               &retry);
+    if (rc == NGX_OK) {
+        return NGX_OK;
+    }
+
+    ctx->verified = 0;
+
+    if (rc == NGX_AGAIN) {
+        ctx->status = NGX_AGAIN;
+        ctx->wait_revocation = 1;
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_auth_bearer_fail(ctx, NGX_HTTP_UNAUTHORIZED,
+                                  "INVALID_CREDENTIALS", "Token revoked",
+                                  "token revoked");
+        return NGX_ERROR;
+    }
+
+    ngx_http_auth_bearer_fail(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                              "REVOCATION_UNAVAILABLE",
+                              "The revocation list is not available; "
+                              "retry later",
+                              "revocation feed not available");
+    ctx->oauth_error = NULL;
+    ctx->retry_after = retry;
+
+    return NGX_ERROR;
+}
+
+
 void
 ngx_http_auth_bearer_verify_exit(void)
 {
     jwt_header_memo_free(&ngx_http_auth_bearer_header_memo);
 }
-

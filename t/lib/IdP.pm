@@ -9,7 +9,9 @@ package IdP;
 #   IdP::start()                  starts it; sets $ENV{TEST_NGINX_IDP_PORT}
 #   IdP::put($path, $body, ...)   serves $body at $path; more bodies make
 #                                 it rotate: the n-th GET of $path gets
-#                                 the n-th body (the last one from then on)
+#                                 the n-th body (the last one from then on);
+#                                 a body "#status <code>" answers that
+#                                 status, "#hang" nothing at all
 #   IdP::hits($path)              how many GETs $path has had
 #   IdP::hit_times($path)         when they came (epoch seconds)
 #   IdP::reset()                  forgets the hits (a block preprocessor)
@@ -195,6 +197,16 @@ sub _serve {
     # a body of "#status <code>" answers that status (an IdP gone bad)
     return _reply($c, $1, "error\n", 'text/plain')
         if $body =~ /\A#status (\d+)/;
+
+    # a body of "#hang" is no answer at all (as /hang/), for one GET
+    if ($body =~ /\A#hang/) {
+        my $server = getppid();
+        for (1 .. 300) {
+            last if getppid() != $server;
+            Time::HiRes::sleep(0.1);
+        }
+        return;
+    }
 
     if ($path =~ m{^/status/(\d+)/}) {
         return _reply($c, $1, $body);

@@ -60,7 +60,9 @@ END {
     if ($pid) {
         kill 'TERM', $pid;
         waitpid $pid, 0;
-        unlink $ENV{TEST_NGINX_MOCK_LOG} if $ENV{TEST_NGINX_MOCK_LOG};
+        if (my $log = $ENV{TEST_NGINX_MOCK_LOG}) {
+            unlink $log, map { "$log.revocations$_" } '', '.lock', '.tmp';
+        }
     }
 }
 

@@ -22,6 +22,12 @@ package NginxRun;
 #                                  logs/all-error.log
 #   NginxRun::servroot(), port(), port2(), master_pid(), workers()
 #   NginxRun::error_log(), read_log($name)   logs/<name> so far
+#   NginxRun::instance($name)      several nginx in one file (a fleet):
+#                                  every call after it acts on instance
+#                                  $name, with its own server root
+#                                  (t/servroot_<file>_<name>) and ports;
+#                                  '' is the first one.  All are stopped
+#                                  when the file ends.
 
 use strict;
 use warnings;
@@ -33,12 +39,22 @@ use IO::Socket::INET;
 use Time::HiRes ();
 
 my ($servroot, $started, $port, $port2, $nworkers);
+my ($current, %instances) = ('');
+
+sub instance {
+    my ($name) = @_;
+    $instances{$current} = [ $servroot, $started, $port, $port2, $nworkers ];
+    $current = $name;
+    ($servroot, $started, $port, $port2, $nworkers)
+        = @{ $instances{$name} // [] };
+}
 
 # the file's server root (TEST_NGINX_SERVROOT if set), emptied on first use
 sub servroot {
     return $servroot if defined $servroot;
-    $servroot = $ENV{TEST_NGINX_SERVROOT}
-        || getcwd() . '/t/servroot_' . basename($0, '.t');
+    $servroot = ($ENV{TEST_NGINX_SERVROOT}
+                 || getcwd() . '/t/servroot_' . basename($0, '.t'))
+                . ($current eq '' ? '' : "_$current");
     remove_tree($servroot);
     make_path("$servroot/conf", "$servroot/logs", "$servroot/html");
     return $servroot;
@@ -184,6 +200,11 @@ sub read_log {
 END {
     local $?;
     stop();
+    for my $name (keys %instances) {
+        next if $name eq $current;
+        instance($name);
+        stop();
+    }
 }
 
 1;
