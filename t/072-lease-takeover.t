@@ -48,7 +48,15 @@ sub holder {
     return undef;
 }
 
+# the holder once its GET of $path is hanging (after discovery, for an
+# OIDC issuer: killed during discovery, the next worker's JWKS GET would
+# be the one that hangs)
 sub wait_holder {
+    my ($path) = @_;
+    for (1 .. 200) {
+        last if IdP::hits($path) >= 1;
+        sleep 0.05;
+    }
     for (1 .. 100) {
         my $w = holder();
         return $w if $w;
@@ -86,7 +94,7 @@ my $port = NginxRun::start(conf("auth_jwt_issuer $IDP/oidc insecure_http;"),
 my $token = pk_mint(iss => "$IDP/oidc", -key => 'rsa',
                     -header => { kid => 'rsa' });
 
-my $w = wait_holder();
+my $w = wait_holder('/oidc/jwks.json');
 ok($w, 'a worker holds the lease, its JWKS fetch hanging');
 kill 'KILL', $w if $w;
 my $t0 = time;
@@ -117,7 +125,7 @@ $port = NginxRun::start(conf(
     . "    auth_jwt_revocation $IDP/feed.json refresh=1s insecure_http;"),
     workers => 2);
 
-$w = wait_holder();
+$w = wait_holder('/feed.json');
 ok($w, 'a worker holds the feed\'s lease, its fetch hanging');
 kill 'KILL', $w if $w;
 $t0 = time;
