@@ -8,6 +8,7 @@
 
 #include "jwt_token.h"
 #include "jwt_b64url.h"
+#include "jwt_json.h"
 
 
 #define JWT_B64URL   0x01
@@ -16,12 +17,10 @@
 
 static jwt_rc_t jwt_token_split(const unsigned char *p, size_t len,
     size_t max_len, size_t dots[2], const char **reason);
-static jwt_rc_t jwt_token_json(json_t **json, unsigned char *dst,
+static jwt_rc_t jwt_token_json(json_t **json, int *ctl, unsigned char *dst,
     const unsigned char *src, size_t len, const char *what,
     const char **reason);
-static int jwt_json_has_ctl(json_t *json, int depth);
-static int jwt_str_has_ctl(const char *s, size_t len);
-static jwt_rc_t jwt_token_parse_header(jwt_token_t *tok,
+static jwt_rc_t jwt_token_parse_header(jwt_token_t *tok, int *ctl,
     unsigned char *scratch, const unsigned char *p, size_t len,
     const char **reason);
 static int jwt_header_memo_get(jwt_header_memo_t *memo, jwt_token_t *tok,
@@ -54,10 +53,6 @@ static const unsigned char  jwt_token_class[256] = {
 };
 
 
-/* nesting deeper than this in a header or claims set is refused */
-#define JWT_JSON_MAX_DEPTH  16
-
-
 jwt_rc_t
 jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
     size_t max_len, unsigned char *scratch, const char **reason)
@@ -71,12 +66,14 @@ jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p, size_t len,
     size_t max_len, unsigned char *scratch, jwt_header_memo_t *memo,
     const char **reason)
 {
+    int             header_ctl, payload_ctl;
     long            n;
     size_t          dots[2];
     jwt_rc_t        rc;
     unsigned char  *sig;
 
     memset(tok, 0, sizeof(jwt_token_t));
+    header_ctl = 0;
 
     rc = jwt_token_split(p, len, max_len, dots, reason);
     if (rc != JWT_OK) {
@@ -90,7 +87,8 @@ jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p, size_t len,
     /* header: byte-identical to one memoised, or decoded and checked */
 
     if (memo == NULL || !jwt_header_memo_get(memo, tok, p, dots[0])) {
-        rc = jwt_token_parse_header(tok, scratch, p, dots[0], reason);
+        rc = jwt_token_parse_header(tok, &header_ctl, scratch, p, dots[0],
+                                    reason);
         if (rc != JWT_OK) {
             return rc;
         }
@@ -98,8 +96,9 @@ jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p, size_t len,
 
     /* payload */
 
-    rc = jwt_token_json(&tok->payload, scratch + dots[0], p + dots[0] + 1,
-                        dots[1] - dots[0] - 1, "payload", reason);
+    rc = jwt_token_json(&tok->payload, &payload_ctl, scratch + dots[0],
+                        p + dots[0] + 1, dots[1] - dots[0] - 1, "payload",
+                        reason);
     if (rc != JWT_OK) {
         goto failed;
     }
@@ -110,13 +109,15 @@ jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p, size_t len,
         goto failed;
     }
 
-    if (!tok->memo_hit && jwt_json_has_ctl(tok->header, 0)) {
+    /* found while parsing, reported once both segments are valid JSON */
+
+    if (header_ctl) {
         *reason = "control character or deep nesting in token header";
         rc = JWT_ERR_HEADER;
         goto failed;
     }
 
-    if (jwt_json_has_ctl(tok->payload, 0)) {
+    if (payload_ctl) {
         *reason = "control character or deep nesting in token";
         rc = JWT_ERR_PAYLOAD;
         goto failed;
@@ -163,12 +164,12 @@ failed:
 
 
 static jwt_rc_t
-jwt_token_parse_header(jwt_token_t *tok, unsigned char *scratch,
+jwt_token_parse_header(jwt_token_t *tok, int *ctl, unsigned char *scratch,
     const unsigned char *p, size_t len, const char **reason)
 {
     jwt_rc_t  rc;
 
-    rc = jwt_token_json(&tok->header, scratch, p, len, "header", reason);
+    rc = jwt_token_json(&tok->header, ctl, scratch, p, len, "header", reason);
     if (rc != JWT_OK) {
         return rc;
     }
@@ -376,11 +377,12 @@ jwt_token_split(const unsigned char *p, size_t len, size_t max_len,
  */
 
 static jwt_rc_t
-jwt_token_json(json_t **json, unsigned char *dst, const unsigned char *src,
-    size_t len, const char *what, const char **reason)
+jwt_token_json(json_t **json, int *ctl, unsigned char *dst,
+    const unsigned char *src, size_t len, const char *what,
+    const char **reason)
 {
-    long          n;
-    json_error_t  err;
+    long           n;
+    jwt_json_rc_t  rc;
 
     n = jwt_b64url_decode(dst, src, len);
     if (n <= 0) {
@@ -389,22 +391,26 @@ jwt_token_json(json_t **json, unsigned char *dst, const unsigned char *src,
         return JWT_ERR_FORMAT;
     }
 
-    /* jansson validates UTF-8 and refuses \u0000 without JSON_ALLOW_NUL */
+    rc = jwt_json_parse(json, dst, (size_t) n);
 
-    *json = json_loadb((const char *) dst, (size_t) n,
-                       JSON_REJECT_DUPLICATES, &err);
+    *ctl = (rc == JWT_JSON_CTL);
 
-    if (*json == NULL) {
-        if (what[0] == 'h') {
-            *reason = "token header is not valid JSON";
-            return JWT_ERR_HEADER;
-        }
-
-        *reason = "token payload is not valid JSON";
-        return JWT_ERR_PAYLOAD;
+    if (rc == JWT_JSON_OK || rc == JWT_JSON_CTL) {
+        return JWT_OK;
     }
 
-    return JWT_OK;
+    if (rc == JWT_JSON_NOMEM) {
+        *reason = "out of memory";
+        return JWT_ERR_NOMEM;
+    }
+
+    if (what[0] == 'h') {
+        *reason = "token header is not valid JSON";
+        return JWT_ERR_HEADER;
+    }
+
+    *reason = "token payload is not valid JSON";
+    return JWT_ERR_PAYLOAD;
 }
 
 
@@ -472,69 +478,6 @@ jwt_token_header(jwt_token_t *tok, const char **reason)
     }
 
     return JWT_OK;
-}
-
-
-/*
- * Control bytes are refused anywhere in the token, so that no claim can
- * carry CR, LF or NUL into a header or a log line.
- */
-
-static int
-jwt_json_has_ctl(json_t *json, int depth)
-{
-    size_t       i;
-    json_t      *v;
-    const char  *key;
-
-    if (depth > JWT_JSON_MAX_DEPTH) {
-        return 1;
-    }
-
-    switch (json_typeof(json)) {
-
-    case JSON_STRING:
-        return jwt_str_has_ctl(json_string_value(json),
-                               json_string_length(json));
-
-    case JSON_ARRAY:
-        json_array_foreach(json, i, v) {
-            if (jwt_json_has_ctl(v, depth + 1)) {
-                return 1;
-            }
-        }
-
-        return 0;
-
-    case JSON_OBJECT:
-        json_object_foreach(json, key, v) {
-            if (jwt_str_has_ctl(key, strlen(key))
-                || jwt_json_has_ctl(v, depth + 1))
-            {
-                return 1;
-            }
-        }
-
-        return 0;
-
-    default:
-        return 0;
-    }
-}
-
-
-static int
-jwt_str_has_ctl(const char *s, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 
