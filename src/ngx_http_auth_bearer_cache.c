@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "ngx_http_auth_bearer.h"
 #include "ngx_http_auth_bearer_cache.h"
@@ -20,10 +21,13 @@
  * threaded, so nothing here is locked.  An evicted entry's memory is
  * reused for the next insertion.
  *
- * A token is admitted on its second use: the first only leaves its
- * fingerprint in a direct-mapped "door" array.  Streams of distinct
- * tokens then cost a lookup, not a copy of their claims and an eviction
- * each (the TinyLFU doorkeeper idea).
+ * A token is admitted on its second use: the first only leaves a 64-bit
+ * keyed hash of it in a direct-mapped "door" array.  The door is asked
+ * first, before any SHA-256: a token it has not seen cannot be in the
+ * cache, so a stream of distinct tokens costs one cheap hash each, not a
+ * digest, a copy of their claims and an eviction (the TinyLFU doorkeeper
+ * idea).  A cached token whose door slot another token took is verified
+ * once more and finds its slot again.
  */
 
 
@@ -32,6 +36,7 @@ typedef struct {
     ngx_uint_t                            mask;
     uint64_t                             *door;
     ngx_uint_t                            door_mask;
+    uint64_t                              seed;
     ngx_queue_t                           lru;
     ngx_uint_t                            count;
     ngx_uint_t                            size;
@@ -74,6 +79,15 @@ ngx_http_auth_bearer_cache_init(ngx_uint_t size, ngx_log_t *log)
     {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "auth_jwt: cannot initialise the token cache");
+        return NGX_ERROR;
+    }
+
+    /* a worker's own seed: which tokens share a door slot is unknowable */
+
+    if (RAND_bytes((u_char *) &c->seed, sizeof(uint64_t)) != 1) {
+        ERR_clear_error();
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "auth_jwt: cannot seed the token cache");
         return NGX_ERROR;
     }
 
@@ -162,29 +176,86 @@ ngx_http_auth_bearer_cache_get(u_char *digest, void *policy)
 
 
 /*
+ * The door's key of a token under a policy: a 64-bit keyed hash of its
+ * bytes (MurmurHash64A's mixing, the worker's seed and the policy as its
+ * initial state); 0 when the cache is off.  Not a cryptographic hash and
+ * not used as one: a collision only admits a token one use early.
+ */
+
+uint64_t
+ngx_http_auth_bearer_cache_key(u_char *token, size_t len, void *policy)
+{
+    size_t                         i;
+    uint64_t                       h, k;
+    ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
+
+    static const uint64_t  m = 0xc6a4a7935bd1e995ULL;
+
+    if (c->size == 0) {
+        return 0;
+    }
+
+    h = (c->seed ^ (uintptr_t) policy) ^ (len * m);
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        ngx_memcpy(&k, token + i, sizeof(uint64_t));
+
+        k *= m;
+        k ^= k >> 47;
+        k *= m;
+
+        h ^= k;
+        h *= m;
+    }
+
+    if (i < len) {
+        k = 0;
+        ngx_memcpy(&k, token + i, len - i);
+
+        h ^= k;
+        h *= m;
+    }
+
+    h ^= h >> 47;
+    h *= m;
+    h ^= h >> 47;
+
+    /* 0 marks an empty slot */
+
+    return h ? h : 1;
+}
+
+
+/* whether the door has seen the token: only then may it be in the cache */
+
+ngx_uint_t
+ngx_http_auth_bearer_cache_seen(uint64_t key)
+{
+    ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
+
+    return key != 0 && c->door[key & c->door_mask] == key;
+}
+
+
+/*
  * Whether a verified token goes into the cache: NGX_DECLINED on its first
- * use, when only its fingerprint is kept, NGX_OK from the second on.
+ * use, when only its key is kept, NGX_OK from the second on.
  */
 
 ngx_int_t
-ngx_http_auth_bearer_cache_admit(u_char *digest, void *policy)
+ngx_http_auth_bearer_cache_admit(uint64_t key)
 {
-    uint64_t                       fp, *door;
+    uint64_t                      *door;
     ngx_http_auth_bearer_cache_t  *c = &ngx_http_auth_bearer_cache;
 
-    if (c->size == 0) {
+    if (key == 0) {
         return NGX_DECLINED;
     }
 
-    /* bytes 8..15 of the digest: independent of the bucket index */
+    door = &c->door[key & c->door_mask];
 
-    ngx_memcpy(&fp, digest + 8, sizeof(uint64_t));
-    fp ^= (uintptr_t) policy;
-
-    door = &c->door[fp & c->door_mask];
-
-    if (*door != fp) {
-        *door = fp;
+    if (*door != key) {
+        *door = key;
         return NGX_DECLINED;
     }
 

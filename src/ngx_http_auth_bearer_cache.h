@@ -62,8 +62,13 @@ ngx_int_t ngx_http_auth_bearer_cache_digest(u_char *digest, u_char *token,
 ngx_http_auth_bearer_cache_entry_t *ngx_http_auth_bearer_cache_get(
     u_char *digest, void *policy);
 
+/* the door: a token's key (0: the cache is off), seen before, admitted */
+uint64_t ngx_http_auth_bearer_cache_key(u_char *token, size_t len,
+    void *policy);
+ngx_uint_t ngx_http_auth_bearer_cache_seen(uint64_t key);
+
 /* NGX_OK if a verified token should be cached: from its second use */
-ngx_int_t ngx_http_auth_bearer_cache_admit(u_char *digest, void *policy);
+ngx_int_t ngx_http_auth_bearer_cache_admit(uint64_t key);
 
 /* takes references to header and payload; evicts the least recent */
 ngx_int_t ngx_http_auth_bearer_cache_put(

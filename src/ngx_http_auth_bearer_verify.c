@@ -311,6 +311,8 @@ malformed:
  * A verified token is looked up in the worker's cache first: a hit skips
  * decoding and signature verification, but the verdict still holds only
  * for this policy, the issuer's current keys and until exp (+ leeway).
+ * The cache's door is asked before the token's SHA-256 is computed: a
+ * token it has not seen is not in the cache.
  */
 
 static void
@@ -320,8 +322,9 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
 {
     time_t                               now;
     u_char                               digest[SHA256_DIGEST_LENGTH];
-    ngx_int_t                            cache, rc;
-    ngx_uint_t                           revocation;
+    uint64_t                             key;
+    ngx_int_t                            rc;
+    ngx_uint_t                           revocation, digested;
     ngx_http_auth_bearer_cache_entry_t  *e;
 
     /* the size cap comes before anything else */
@@ -331,9 +334,15 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         return;
     }
 
-    cache = ngx_http_auth_bearer_cache_digest(digest, token->data, token->len);
+    key = ngx_http_auth_bearer_cache_key(token->data, token->len, lcf);
+    digested = 0;
 
-    if (cache == NGX_OK) {
+    if (ngx_http_auth_bearer_cache_seen(key)
+        && ngx_http_auth_bearer_cache_digest(digest, token->data, token->len)
+           == NGX_OK)
+    {
+        digested = 1;
+
         e = ngx_http_auth_bearer_cache_get(digest, lcf);
         now = ngx_time();
 
@@ -373,13 +382,17 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     revocation = (ngx_uint_t) -1;
 
     if (rc == NGX_OK) {
-        rc = ngx_http_auth_bearer_revoked(r, ctx,
-                                          cache == NGX_OK ? digest : NULL,
+        rc = ngx_http_auth_bearer_revoked(r, ctx, digested ? digest : NULL,
                                           &revocation);
     }
 
-    if (rc == NGX_OK && cache == NGX_OK
-        && ngx_http_auth_bearer_cache_admit(digest, lcf) == NGX_OK)
+    if (rc != NGX_OK || ngx_http_auth_bearer_cache_admit(key) != NGX_OK) {
+        return;
+    }
+
+    if (digested
+        || ngx_http_auth_bearer_cache_digest(digest, token->data, token->len)
+           == NGX_OK)
     {
         ngx_http_auth_bearer_cache_store(lcf, ctx, digest, revocation);
     }
@@ -515,17 +528,21 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     }
 
 #if (NGX_DEBUG)
-    {
-    u_char     buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
-    ngx_str_t  user;
 
-    user.data = buf;
-    user.len = ngx_http_auth_bearer_escape(buf, sizeof(buf), ctx->user.data,
-                                           ctx->user.len);
+    /* escaped only for a log that takes debug lines (a debug build) */
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "auth_jwt: accepted user \"%V\"", &user);
+    if (r->connection->log->log_level & NGX_LOG_DEBUG_HTTP) {
+        u_char     buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
+        ngx_str_t  user;
+
+        user.data = buf;
+        user.len = ngx_http_auth_bearer_escape(buf, sizeof(buf),
+                                               ctx->user.data, ctx->user.len);
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "auth_jwt: accepted user \"%V\"", &user);
     }
+
 #endif
 
     return NGX_OK;
