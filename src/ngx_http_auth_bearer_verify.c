@@ -283,12 +283,11 @@ ngx_http_auth_bearer_extract(ngx_http_request_t *r,
     token->data = p;
     token->len = last - p;
 
-    while (p < last) {
-        if (*p == ' ' || *p == '\t') {
-            goto malformed;
-        }
+    /* libc's memchr scans a word or a vector at a time */
 
-        p++;
+    if (memchr(p, ' ', last - p) != NULL || memchr(p, '\t', last - p) != NULL)
+    {
+        goto malformed;
     }
 
     ctx->presented = 1;

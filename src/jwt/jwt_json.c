@@ -5,6 +5,7 @@
 
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,25 +574,27 @@ jwt_json_utf8(const unsigned char *p, const unsigned char *end)
 
 /*
  * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, converted as jansson
- * does: strtoll() for an integer, strtod() for a real, and out of range
- * is invalid (a real's underflow is not).
+ * does: an integer must fit a json_int_t (long long; converted here, as
+ * strtoll() would), a real is strtod()'s, and out of range is invalid
+ * (a real's underflow is not).
  */
 
 static json_t *
 jwt_json_number(jwt_json_ctx_t *cx)
 {
-    int             real;
-    char           *last;
-    double          d;
-    json_t         *v;
-    long long       i;
-    unsigned char  *p, *start, save;
+    int                  neg, real;
+    char                *last;
+    double               d;
+    json_t              *v;
+    unsigned char       *p, *start, save;
+    unsigned long long   u, limit;
 
     start = cx->p;
     p = start;
     real = 0;
+    neg = (*p == '-');
 
-    if (*p == '-') {
+    if (neg) {
         p++;
     }
 
@@ -647,37 +650,42 @@ jwt_json_number(jwt_json_ctx_t *cx)
         return NULL;
     }
 
+    if (!real) {
+        limit = neg ? (unsigned long long) LLONG_MAX + 1 : LLONG_MAX;
+        u = 0;
+
+        for (start += neg; start < p; start++) {
+            if (u > (limit - (*start - '0')) / 10) {
+                return NULL;
+            }
+
+            u = u * 10 + (*start - '0');
+        }
+
+        v = json_integer(neg ? (json_int_t) (0 - u) : (json_int_t) u);
+
+        goto done;
+    }
+
     save = *p;
     *p = '\0';
     errno = 0;
 
-    if (real) {
-        d = strtod((const char *) start, &last);
-
-        if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE) {
-            *p = save;
-            return NULL;
-        }
-
-        v = json_real(d);
-
-    } else {
-        i = strtoll((const char *) start, &last, 10);
-
-        if (errno == ERANGE) {
-            *p = save;
-            return NULL;
-        }
-
-        v = json_integer((json_int_t) i);
-    }
+    d = strtod((const char *) start, &last);
 
     *p = save;
 
-    if (last != (char *) p) {
-        json_decref(v);
+    if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE) {
         return NULL;
     }
+
+    if (last != (char *) p) {
+        return NULL;
+    }
+
+    v = json_real(d);
+
+done:
 
     if (v == NULL) {
         cx->nomem = 1;

@@ -11,12 +11,12 @@
 #include "jwt_json.h"
 
 
-#define JWT_B64URL   0x01
-#define JWT_DOT      0x02
-
-
+static jwt_rc_t jwt_token_segments(jwt_token_t *tok, const unsigned char *p,
+    size_t len, size_t max_len, unsigned char *scratch,
+    jwt_header_memo_t *memo, const char **reason);
 static jwt_rc_t jwt_token_split(const unsigned char *p, size_t len,
     size_t max_len, size_t dots[2], const char **reason);
+static int jwt_token_alphabet(const unsigned char *p, size_t len);
 static jwt_rc_t jwt_token_json(json_t **json, int *ctl, unsigned char *dst,
     const unsigned char *src, size_t len, const char *what,
     const char **reason);
@@ -32,7 +32,7 @@ static jwt_rc_t jwt_claims_aud(json_t *aud, const jwt_claims_policy_t *pol,
     const char **reason);
 
 
-/* byte classes of a compact serialisation: base64url letters and '.' */
+/* byte classes of a compact serialisation: base64url letters 1, '.' 2 */
 static const unsigned char  jwt_token_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -61,8 +61,36 @@ jwt_token_parse(jwt_token_t *tok, const unsigned char *p, size_t len,
 }
 
 
+/*
+ * The alphabet is not checked on its own before the segments are read:
+ * each segment is either decoded, and the decoder takes nothing but
+ * base64url, or byte-identical to a memoised header.  Only a token that
+ * fails is scanned, so that any byte outside the alphabet is reported as
+ * such whatever else is wrong with it.
+ */
+
 jwt_rc_t
 jwt_token_parse_memo(jwt_token_t *tok, const unsigned char *p, size_t len,
+    size_t max_len, unsigned char *scratch, jwt_header_memo_t *memo,
+    const char **reason)
+{
+    jwt_rc_t  rc;
+
+    rc = jwt_token_segments(tok, p, len, max_len, scratch, memo, reason);
+
+    if (rc != JWT_OK && rc != JWT_ERR_NOMEM && len != 0 && len <= max_len
+        && !jwt_token_alphabet(p, len))
+    {
+        *reason = "invalid character in token";
+        return JWT_ERR_FORMAT;
+    }
+
+    return rc;
+}
+
+
+static jwt_rc_t
+jwt_token_segments(jwt_token_t *tok, const unsigned char *p, size_t len,
     size_t max_len, unsigned char *scratch, jwt_header_memo_t *memo,
     const char **reason)
 {
@@ -307,7 +335,7 @@ jwt_token_release(jwt_token_t *tok)
 
 
 /*
- * One pass over the bytes: the alphabet, the dots, non-empty segments.
+ * The dots (found with memchr) and non-empty segments, after the size.
  * Nothing is allocated and nothing is decoded before this succeeds.
  */
 
@@ -315,8 +343,8 @@ static jwt_rc_t
 jwt_token_split(const unsigned char *p, size_t len, size_t max_len,
     size_t dots[2], const char **reason)
 {
-    size_t         i, n;
-    unsigned char  c;
+    size_t                n;
+    const unsigned char  *dot, *end;
 
     if (len == 0) {
         *reason = "empty token";
@@ -329,26 +357,16 @@ jwt_token_split(const unsigned char *p, size_t len, size_t max_len,
     }
 
     n = 0;
+    end = p + len;
+    dot = memchr(p, '.', len);
 
-    for (i = 0; i < len; i++) {
-        c = jwt_token_class[p[i]];
-
-        if (c == JWT_B64URL) {
-            continue;
-        }
-
-        if (c == 0) {
-            *reason = "invalid character in token";
-            return JWT_ERR_FORMAT;
-        }
-
-        /* a dot */
-
+    while (dot != NULL) {
         if (n < 2) {
-            dots[n] = i;
+            dots[n] = dot - p;
         }
 
         n++;
+        dot = memchr(dot + 1, '.', end - dot - 1);
     }
 
     if (n == 4) {
@@ -671,4 +689,21 @@ jwt_claims_aud(json_t *aud, const jwt_claims_policy_t *pol,
 
     *reason = "aud does not match";
     return JWT_ERR_AUDIENCE;
+}
+
+
+/* whether every byte is a base64url letter or a dot */
+
+static int
+jwt_token_alphabet(const unsigned char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (jwt_token_class[p[i]] == 0) {
+            return 0;
+        }
+    }
+
+    return 1;
 }

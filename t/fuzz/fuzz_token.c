@@ -44,6 +44,7 @@ static void fuzz_token_compose(const uint8_t *data, size_t size);
 static void fuzz_token_verify(const uint8_t *data, size_t size);
 static void fuzz_token_memo_check(const jwt_token_t *tok, const uint8_t *data,
     size_t size);
+static int fuzz_token_alphabet(const uint8_t *data, size_t size);
 
 
 /* 64 bytes: long enough for HS256, HS384 and HS512 */
@@ -270,8 +271,23 @@ fuzz_token_verify(const uint8_t *data, size_t size)
             abort();
         }
 
+        /* any byte outside the alphabet is the reason given */
+
+        if (size != 0 && size <= FUZZ_TOKEN_MAX_SIZE
+            && !fuzz_token_alphabet(data, size)
+            && strcmp(reason, "invalid character in token") != 0)
+        {
+            abort();
+        }
+
         free(scratch);
         return;
+    }
+
+    /* a token read whole is of the alphabet: nothing else is decoded */
+
+    if (!fuzz_token_alphabet(data, size)) {
+        abort();
     }
 
     if (size > FUZZ_TOKEN_MAX_SIZE
@@ -390,3 +406,22 @@ fuzz_token_memo_check(const jwt_token_t *tok, const uint8_t *data,
     free(scratch);
 }
 
+
+/* base64url letters and dots only, by another reading than the parser's */
+
+static int
+fuzz_token_alphabet(const uint8_t *data, size_t size)
+{
+    size_t  i;
+
+    for (i = 0; i < size; i++) {
+        if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789-_.", data[i]) == NULL
+            || data[i] == '\0')
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
