@@ -34,6 +34,7 @@ static long jwt_json_hex4(const unsigned char *p, const unsigned char *end);
 static size_t jwt_json_utf8(const unsigned char *p, const unsigned char *end);
 static json_t *jwt_json_number(jwt_json_ctx_t *cx);
 static json_t *jwt_json_literal(jwt_json_ctx_t *cx);
+static int jwt_json_next(jwt_json_ctx_t *cx, unsigned char close);
 static void jwt_json_space(jwt_json_ctx_t *cx);
 
 
@@ -161,6 +162,7 @@ jwt_json_value(jwt_json_ctx_t *cx, size_t depth)
 static json_t *
 jwt_json_object(jwt_json_ctx_t *cx, size_t depth)
 {
+    int             rc;
     size_t          klen, size;
     json_t         *obj, *v;
     unsigned char  *key;
@@ -221,23 +223,15 @@ jwt_json_object(jwt_json_ctx_t *cx, size_t depth)
             goto failed;
         }
 
-        jwt_json_space(cx);
+        rc = jwt_json_next(cx, '}');
 
-        if (cx->p == cx->end) {
-            goto failed;
-        }
-
-        if (*cx->p == '}') {
-            cx->p++;
+        if (rc == 1) {
             return obj;
         }
 
-        if (*cx->p != ',') {
+        if (rc != 0) {
             goto failed;
         }
-
-        cx->p++;
-        jwt_json_space(cx);
     }
 
 failed:
@@ -251,6 +245,7 @@ failed:
 static json_t *
 jwt_json_array(jwt_json_ctx_t *cx, size_t depth)
 {
+    int      rc;
     json_t  *arr, *v;
 
     arr = json_array();
@@ -277,23 +272,15 @@ jwt_json_array(jwt_json_ctx_t *cx, size_t depth)
             goto failed;
         }
 
-        jwt_json_space(cx);
+        rc = jwt_json_next(cx, ']');
 
-        if (cx->p == cx->end) {
-            goto failed;
-        }
-
-        if (*cx->p == ']') {
-            cx->p++;
+        if (rc == 1) {
             return arr;
         }
 
-        if (*cx->p != ',') {
+        if (rc != 0) {
             goto failed;
         }
-
-        cx->p++;
-        jwt_json_space(cx);
     }
 
 failed:
@@ -723,6 +710,33 @@ jwt_json_literal(jwt_json_ctx_t *cx)
     }
 
     return v;
+}
+
+
+/* after a member or an element: 1 at the close, 0 after a comma, else -1 */
+
+static int
+jwt_json_next(jwt_json_ctx_t *cx, unsigned char close)
+{
+    jwt_json_space(cx);
+
+    if (cx->p == cx->end) {
+        return -1;
+    }
+
+    if (*cx->p == close) {
+        cx->p++;
+        return 1;
+    }
+
+    if (*cx->p != ',') {
+        return -1;
+    }
+
+    cx->p++;
+    jwt_json_space(cx);
+
+    return 0;
 }
 
 
