@@ -33,6 +33,9 @@ static int jwt_json_escape(jwt_json_ctx_t *cx, unsigned char **dst);
 static long jwt_json_hex4(const unsigned char *p, const unsigned char *end);
 static size_t jwt_json_utf8(const unsigned char *p, const unsigned char *end);
 static json_t *jwt_json_number(jwt_json_ctx_t *cx);
+static unsigned char *jwt_json_number_end(unsigned char *p,
+    unsigned char *end, int *real);
+static unsigned char *jwt_json_digits(unsigned char *p, unsigned char *end);
 static json_t *jwt_json_literal(jwt_json_ctx_t *cx);
 static int jwt_json_next(jwt_json_ctx_t *cx, unsigned char close);
 static void jwt_json_space(jwt_json_ctx_t *cx);
@@ -577,63 +580,13 @@ jwt_json_number(jwt_json_ctx_t *cx)
     unsigned long long   u, limit;
 
     start = cx->p;
-    p = start;
-    real = 0;
-    neg = (*p == '-');
+    neg = (*start == '-');
 
-    if (neg) {
-        p++;
-    }
-
-    if (p == cx->end) {
-        return NULL;
-    }
-
-    if (*p == '0') {
-        p++;
-
-    } else if (*p >= '1' && *p <= '9') {
-        while (p < cx->end && *p >= '0' && *p <= '9') {
-            p++;
-        }
-
-    } else {
-        return NULL;
-    }
-
-    if (p < cx->end && *p == '.') {
-        real = 1;
-        p++;
-
-        if (p == cx->end || *p < '0' || *p > '9') {
-            return NULL;
-        }
-
-        while (p < cx->end && *p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
-
-    if (p < cx->end && (*p == 'e' || *p == 'E')) {
-        real = 1;
-        p++;
-
-        if (p < cx->end && (*p == '+' || *p == '-')) {
-            p++;
-        }
-
-        if (p == cx->end || *p < '0' || *p > '9') {
-            return NULL;
-        }
-
-        while (p < cx->end && *p >= '0' && *p <= '9') {
-            p++;
-        }
-    }
+    p = jwt_json_number_end(start + neg, cx->end, &real);
 
     /* a number never ends a valid text (its top level is a container) */
 
-    if (p == cx->end) {
+    if (p == NULL || p == cx->end) {
         return NULL;
     }
 
@@ -651,28 +604,23 @@ jwt_json_number(jwt_json_ctx_t *cx)
 
         v = json_integer(neg ? (json_int_t) (0 - u) : (json_int_t) u);
 
-        goto done;
+    } else {
+        save = *p;
+        *p = '\0';
+        errno = 0;
+
+        d = strtod((const char *) start, &last);
+
+        *p = save;
+
+        if (((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+            || last != (char *) p)
+        {
+            return NULL;
+        }
+
+        v = json_real(d);
     }
-
-    save = *p;
-    *p = '\0';
-    errno = 0;
-
-    d = strtod((const char *) start, &last);
-
-    *p = save;
-
-    if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE) {
-        return NULL;
-    }
-
-    if (last != (char *) p) {
-        return NULL;
-    }
-
-    v = json_real(d);
-
-done:
 
     if (v == NULL) {
         cx->nomem = 1;
@@ -682,6 +630,68 @@ done:
     cx->p = p;
 
     return v;
+}
+
+
+/* the end of (0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at p, or NULL */
+
+static unsigned char *
+jwt_json_number_end(unsigned char *p, unsigned char *end, int *real)
+{
+    *real = 0;
+
+    if (p == end) {
+        return NULL;
+    }
+
+    if (*p == '0') {
+        p++;
+
+    } else if (*p >= '1' && *p <= '9') {
+        p = jwt_json_digits(p, end);
+
+    } else {
+        return NULL;
+    }
+
+    if (p < end && *p == '.') {
+        *real = 1;
+        p++;
+
+        if (p == end || *p < '0' || *p > '9') {
+            return NULL;
+        }
+
+        p = jwt_json_digits(p, end);
+    }
+
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        *real = 1;
+        p++;
+
+        if (p < end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == end || *p < '0' || *p > '9') {
+            return NULL;
+        }
+
+        p = jwt_json_digits(p, end);
+    }
+
+    return p;
+}
+
+
+static unsigned char *
+jwt_json_digits(unsigned char *p, unsigned char *end)
+{
+    while (p < end && *p >= '0' && *p <= '9') {
+        p++;
+    }
+
+    return p;
 }
 
 
