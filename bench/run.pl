@@ -1504,10 +1504,14 @@ sub peers_report {
         . 'the same core, the same http settings) and configured by its '
         . 'bench/peers/*.conf; their scenarios run in the same rounds as '
         . 'ours, each right after ours, with the same tokens. '
-        . '"x ours": the ratio to this module in the same scenario.', '',
-        '| scenario | module | req/s | spread | x baseline | x ours | p50 '
-        . '| p99 | nginx CPU | req/CPU-s | x baseline | x ours |',
-        '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+        . '"x ours": the ratio to this module in the same scenario, of the '
+        . 'medians; "paired": the median of the ratios of each round, peer '
+        . 'run / our run just before it (less moved by load that changes '
+        . 'between rounds).', '',
+        '| scenario | module | req/s | spread | x baseline | x ours '
+        . '| paired | p50 | p99 | nginx CPU | req/CPU-s | x baseline '
+        . '| x ours |',
+        '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
 
     my $ratio = sub {
         my ($v, $d) = @_;
@@ -1526,13 +1530,17 @@ sub peers_report {
             my $bad = grep { !check_status($sc, $_) } @{ $sc->{runs} };
             push @warn, "$sc->{label}: unexpected statuses or socket errors "
                       . "in $bad run(s)" if $bad;
+            my $paired = median(map { $sc->{runs}[$_]{rps}
+                                      / $ours->{runs}[$_]{rps} }
+                                0 .. $#{ $sc->{runs} });
             push @o, sprintf '| %s | %s | %s | %.0f%% | %s | %s | %s | %s '
-                           . '| %.0f%% | %s | %s | %s |',
+                           . '| %s | %.0f%% | %s | %s | %s |',
                 $sc == $ours ? $ours->{label} : '',
                 $sc->{peer} ? $sc->{peer}{name} . ($bad ? ' (!)' : '')
                             : 'auth_bearer',
                 commify($r), 100 * (max(@all) - min(@all)) / $r,
                 $ratio->($r, $base), $ratio->($r, $rps),
+                $ratio->($paired, 1),
                 fmt_lat(med($sc, 'p50')), fmt_lat(med($sc, 'p99')),
                 100 * med($sc, 'ngx_cpu'), $c ? commify($c) : '-',
                 $ratio->($c, $base_cpu), $ratio->($c, $cpu);
