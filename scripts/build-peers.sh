@@ -20,15 +20,16 @@
 #
 # The peers of bench/peers/, and the commits their results were measured
 # with (bench/results/2026-12-02-peers.md); with a bare git mirror of each
-# repository (git clone --mirror, or the agents' "fetch" tool), extract
+# repository (git clone --mirror https://github.com/OWNER/NAME), extract
 # them with "git archive":
 #
 #   kjdev/nginx-auth-jwt at 308474a, with its submodules at the commits
 #   that commit pins ("git ls-tree 308474a": kjdev/nxe-json be32b569,
-#   kjdev/nxe-jwx 686a74df; a later nxe-json lacks what 308474a needs,
-#   and a later nginx-auth-jwt needed an nxe-json newer than the mirror
-#   had); needs libjansson-dev and libssl-dev:
+#   kjdev/nxe-jwx 686a74df); needs libjansson-dev and libssl-dev.  (Its
+#   newest commit we had, ab9d9c1 of 2026-06-26, pins nxe-json e071c833,
+#   which our snapshot of nxe-json, ending at be32b569, lacks.)
 #
+#       mkdir -p kjdev teslagov
 #       git --git-dir=nginx-auth-jwt.git archive 308474a | tar -x -C kjdev
 #       git --git-dir=nxe-json.git archive be32b569 | tar -x -C kjdev/nxe-json
 #       git --git-dir=nxe-jwx.git archive 686a74df | tar -x -C kjdev/nxe-jwx
