@@ -1459,8 +1459,9 @@ sub report {
             . 'BENCH_MEM_REQUESTS=%d%s; the run took %.1f min',
             $SECONDS, $ROUNDS, $CONNS, $MEM_N,
             $ONLY ne '' ? " BENCH_ONLY='$ONLY'" : '', (time - $t_start) / 60),
-        (map { "- peer $_->{name}: $_->{so}, $_->{conf}, port $_->{port}" }
-             @PEERS), '';
+        (map { "- peer $_->{name}: " . join(', ', map { s{^\Q$ROOT\E/}{}r }
+                                                  $_->{so}, $_->{conf})
+               . ", port $_->{port}" } @PEERS), '';
 
     return join "\n", @o;
 }
