@@ -14,7 +14,9 @@
 #                runs it too); any sanitizer report fails the run
 #   make bench   install wrk, build, benchmark nginx with the module on one
 #                core (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNS; ~7 min),
-#                report in bench/results/
+#                report in bench/results/; PEER="a.so ..." with
+#                PEER_CONF="bench/peers/a.conf ..." measures other JWT
+#                modules too (scripts/build-peers.sh); BENCH_ONLY, BENCH_TAG
 #   make deb     install dpkg-dev and lintian, build, package the module as
 #                build/libnginx-mod-http-auth-bearer_<version>_<arch>.deb
 #   make deb-check  (root; changes the system, so not part of make test)
@@ -162,7 +164,8 @@ bench-deps: deps
 	@scripts/deps.sh bench
 
 # bench/run.pl: nginx (1 worker) pinned to core 0, wrk to core 1; see
-# bench/README.md
+# bench/README.md.  Its knobs may be given as make arguments too
+export PEER PEER_CONF BENCH_ONLY BENCH_TAG
 bench: bench-deps
 	@$(MAKE) --no-print-directory module
 	@perl bench/run.pl

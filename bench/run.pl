@@ -12,6 +12,12 @@
 #   BENCH_MEM_REQUESTS  requests of the memory run             (1000000)
 #   NGINX_BIN           nginx binary                           (/usr/sbin/nginx)
 #   MODULE              the module                             (build/ngx_http_auth_bearer_module.so)
+#   PEER, PEER_CONF     other JWT modules (.so) and their server-level
+#                       configurations, space-separated pairs: each in
+#                       an nginx of its own on PORT+3, PORT+4, ...
+#   BENCH_ONLY          a regex: only the scenarios (and the phases
+#                       "stall", "rvk-load", "memory") whose id matches
+#   BENCH_TAG           results file YYYY-MM-DD-TAG.md
 #
 # One nginx, worker_processes 1, pinned to core 0 with taskset; wrk, one
 # thread, pinned to core 1.  Every scenario is a prefix location of one
@@ -25,7 +31,7 @@ use strict;
 use warnings;
 
 use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use File::Basename qw(basename dirname);
 use File::Copy qw(copy);
 use File::Path qw(make_path remove_tree);
 use IO::Socket::INET;
@@ -42,6 +48,8 @@ use Crypt::PK::ECC ();
 use Crypt::PK::Ed25519 ();
 
 $| = 1;
+
+my @PEERS = peers();            # before the chdir: PEER paths are the caller's
 
 my $ROOT = abs_path(dirname(__FILE__) . '/..');
 chdir $ROOT or die "$ROOT: $!\n";
@@ -66,13 +74,20 @@ my $STALL    = 5;               # seconds the mock IdP holds a fetch
 my $FILE     = '64b.txt';
 my $OIDC_ISS = 'https://idp.bench.local';
 my $HZ       = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+my $ONLY     = $ENV{BENCH_ONLY} // '';
+my $TAG      = $ENV{BENCH_TAG} // '';
+
+$PEERS[$_]{port} = $PORT + 3 + $_ for 0 .. $#PEERS;
 
 die "BENCH_ROUNDS must be at least 1\n" if $ROUNDS < 1;
 die "BENCH_MEM_REQUESTS must exceed $MEM_FIRST\n" if $MEM_N <= $MEM_FIRST;
+die "BENCH_TAG may hold letters, digits, '.', '_' and '-' only\n"
+    unless $TAG =~ /^[\w.-]*$/;
+eval { qr/$ONLY/ } or die "BENCH_ONLY is not a regex: $@";
 
 my %pids;                       # what we started: name => pid
 my $nginx_worker;
-my $rvk_worker;                 # the worker of the revocation nginx
+my %worker_at;                  # the other nginx: port => its worker
 my $MAIN_PID = $$;              # forked children never clean up
 
 $SIG{INT} = $SIG{TERM} = $SIG{HUP} = sub {
@@ -104,26 +119,39 @@ my $oidc = probe_oidc();     # undef: skipped; else { line => ..., refresh => }
 print $oidc ? "  OIDC issuer accepted by nginx -t:\n    $oidc->{line}\n"
             : "  SKIPPED: $main::oidc_skip\n";
 
+my @SC = scenarios();
+my $want_oidc = grep { ($_->{kt} // '') eq 'oidc' } @SC;
+my $want_rvk = grep { $_->{rvk} } @SC;
+
 step('minting tokens');
 my $tok = mint_all();
 
-my @SC = scenarios();
-
-write_conf("$B/nginx.conf", $oidc);
+# no OIDC scenario selected: no OIDC issuer either (nor its fetches)
+write_conf("$B/nginx.conf", $want_oidc ? $oidc : undef);
 nginx_test("$B/nginx.conf")
     or die "bench: nginx -t rejects the bench configuration:\n"
            . slurp("$B/nginx-t.log");
 
-step("revocation: a feed of $RVK_N entries, and two of $RVK_BIG");
-write_feeds();
-write_rvk_conf("$B/nginx-rvk.conf");
-nginx_test("$B/nginx-rvk.conf")
-    or die "bench: nginx -t rejects the revocation configuration:\n"
-           . slurp("$B/nginx-t.log");
+if ($want_rvk) {
+    step("revocation: a feed of $RVK_N entries, and two of $RVK_BIG");
+    write_feeds();
+    write_rvk_conf("$B/nginx-rvk.conf");
+    nginx_test("$B/nginx-rvk.conf")
+        or die "bench: nginx -t rejects the revocation configuration:\n"
+               . slurp("$B/nginx-t.log");
+}
 
-start_idp() if $oidc;
+for my $p (@PEERS) {
+    write_peer_conf($p);
+    nginx_test($p->{nginx_conf})
+        or die "bench: nginx -t rejects the configuration of peer "
+               . "$p->{name} ($p->{conf}):\n" . slurp("$B/nginx-t.log");
+}
+
+start_idp() if $oidc && $want_oidc;
 start_nginx();
-start_rvk();
+start_rvk() if $want_rvk;
+start_peer($_) for @PEERS;
 
 step('pre-flight: one request per scenario');
 preflight();
@@ -148,17 +176,22 @@ for my $round (1 .. $ROUNDS) {
     }
 }
 
-my $stall;
-if ($oidc) {
+my ($stall, $rload, $mem);
+if ($oidc && selected('stall') && grep { $_->{id} eq 'oidc-repeated' } @SC) {
     step('OIDC: p99 with a JWKS refresh stalled at the IdP');
     $stall = stall_test();
 }
 
-step("revocation: p99 while a feed of $RVK_BIG entries loads, each second");
-my $rload = rvk_load_test();
+if (selected('rvk-load') && grep { $_->{id} eq 'hs-repeated-rvk' } @SC) {
+    step("revocation: p99 while a feed of $RVK_BIG entries loads, "
+         . "each second");
+    $rload = rvk_load_test();
+}
 
-step("memory: $MEM_N requests with distinct HS256 tokens");
-my $mem = memory_run();
+if (selected('memory')) {
+    step("memory: $MEM_N requests with distinct HS256 tokens");
+    $mem = memory_run();
+}
 
 stop_all();
 
@@ -167,7 +200,8 @@ my $report = report();
 print "\n", $report;
 
 make_path("$ROOT/bench/results");
-my $out = "$ROOT/bench/results/" . strftime('%Y-%m-%d', localtime) . '.md';
+my $out = "$ROOT/bench/results/" . strftime('%Y-%m-%d', localtime)
+          . ($TAG ne '' ? "-$TAG" : '') . '.md';
 write_file($out, $report);
 printf "\nwritten to %s (%.1f min)\n", $out =~ s{^\Q$ROOT\E/}{}r,
        (time - $t_start) / 60;
@@ -184,6 +218,31 @@ sub env_int {
     die "$name must be a positive integer\n" unless $v =~ /^\d+$/ && $v > 0;
     return $v;
 }
+
+# PEER and PEER_CONF: pairs of a module and its server-level configuration
+# (bench/peers/*.conf), named after the configuration file
+sub peers {
+    my @so = split ' ', $ENV{PEER} // '';
+    my @conf = split ' ', $ENV{PEER_CONF} // '';
+    die "bench: PEER names " . @so . " module(s), PEER_CONF " . @conf
+        . " configuration(s): give them in pairs\n" unless @so == @conf;
+
+    my (@p, %seen);
+    for my $i (0 .. $#so) {
+        -f $so[$i] or die "bench: PEER $so[$i] not found "
+                          . "(scripts/build-peers.sh)\n";
+        -f $conf[$i] or die "bench: PEER_CONF $conf[$i] not found\n";
+        my $name = basename($conf[$i]) =~ s/\.conf$//r;
+        die "bench: PEER_CONF $conf[$i]: a name of letters, digits, '_' "
+            . "and '-' wanted\n" unless $name =~ /^[\w-]+$/;
+        die "bench: two peers named $name\n" if $seen{$name}++;
+        push @p, { name => $name, so => abs_path($so[$i]),
+                   conf => abs_path($conf[$i]) };
+    }
+    return @p;
+}
+
+sub selected { return $ONLY eq '' || $_[0] =~ /$ONLY/ }
 
 sub step {
     my $t = time - $t_start;
@@ -206,7 +265,7 @@ sub nproc { chomp(my $n = `nproc 2>/dev/null` || 1); return $n }
 
 sub prepare {
     # a run that was killed may have left its nginx or IdP behind
-    for my $name ('nginx', 'idp', 'rvk') {
+    for my $name ('nginx', 'idp', 'rvk', map { "peer-$_->{name}" } @PEERS) {
         my $pid = slurp("$B/$name.pid") // next;
         chomp $pid;
         next unless $pid =~ /^\d+$/;
@@ -219,7 +278,7 @@ sub prepare {
         }
     }
 
-    for my $p ($PORT, $IDP_PORT, $RVK_PORT) {
+    for my $p ($PORT, $IDP_PORT, $RVK_PORT, map { $_->{port} } @PEERS) {
         my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$p",
                                       Timeout => 1);
         die "bench: 127.0.0.1:$p is in use; set BENCH_PORT\n" if $s;
@@ -231,6 +290,9 @@ sub prepare {
     # the module as it was when the run began: a concurrent rebuild does
     # not change it under a running benchmark
     copy($MODULE, "$B/module.so") or die "copy $MODULE: $!\n";
+    for my $p (@PEERS) {
+        copy($p->{so}, "$B/peer-$p->{name}.so") or die "copy $p->{so}: $!\n";
+    }
 
     # the same 64 bytes everywhere
     write_file("$B/www/$FILE", ('x' x 63) . "\n");
@@ -263,6 +325,18 @@ sub make_keys {
     chomp(my $secret = `openssl rand -hex 32`);     # 64 bytes of text
     die "openssl rand failed\n" unless length $secret == 64;
     $ENV{BENCH_SECRET} = $secret;
+
+    # the same keys in the forms peers take (bench/peers/*.conf): PEM
+    # public keys, and the secret as a JWK Set ("oct"; HS256 tokens have
+    # no kid)
+    for my $k ('rs', 'es') {
+        system("openssl pkey -in $B/keys/$k.pem -pubout "
+               . "-out $B/keys/$k.pub.pem 2>/dev/null") == 0
+            or die "openssl pkey $k failed\n";
+    }
+    write_file("$B/keys/hs.jwks", $json->encode({ keys => [
+        { kty => 'oct', alg => 'HS256', use => 'sig',
+          k => encode_base64url($secret) } ] }));
     {   # kept, so that nginx.conf can be started again by hand
         my $old = umask 077;
         write_file("$B/secret", "$secret\n");
@@ -302,16 +376,25 @@ sub write_conf {
         . "        }\n"
     } @loc;
 
+    write_file($file, nginx_conf("$B/module.so", 'nginx', 'error.log',
+                                 $PORT, "$issuers\n", $locations));
+}
+
+# one nginx of the bench: the module, one worker, a server on $port with
+# the text of $server; $http goes before the server block
+sub nginx_conf {
+    my ($module, $name, $log, $port, $http, $server) = @_;
+
     my $user = $> == 0 ? "user root;\n" : '';
 
-    write_file($file, <<"CONF");
+    return <<"CONF";
 # written by bench/run.pl; every location serves the same 64-byte file
-load_module $B/module.so;
+load_module $module;
 
 ${user}daemon off;
 worker_processes 1;
-pid $B/nginx.pid;
-error_log $B/logs/error.log warn;
+pid $B/$name.pid;
+error_log $B/logs/$log warn;
 
 events {
     worker_connections 4096;
@@ -328,14 +411,36 @@ http {
     uwsgi_temp_path $B/tmp/uwsgi;
     scgi_temp_path $B/tmp/scgi;
 
-$issuers
-
+$http
     server {
-        listen 127.0.0.1:$PORT backlog=4096;
+        listen 127.0.0.1:$port backlog=4096;
 
-$locations    }
+$server    }
 }
 CONF
+}
+
+# a peer's nginx: its module and bench/peers/<name>.conf in the server
+# block, without its comments, with @KEYS@, @WWW@ and @SECRET_HEX@ replaced
+sub write_peer_conf {
+    my ($p) = @_;
+    my %v = (KEYS => "$B/keys", WWW => "$B/www",
+             SECRET_HEX => unpack('H*', $ENV{BENCH_SECRET}));
+
+    my $text = slurp($p->{conf}) // die "$p->{conf}: $!\n";
+    $text =~ s/^\s*#.*\n//mg;
+    $text =~ s/^\s+//;
+    $text =~ s/\s+\z/\n/;
+    $text =~ s/\@(KEYS|WWW|SECRET_HEX)\@/$v{$1}/g;
+    die "bench: $p->{conf}: unknown placeholder $1\n"
+        if $text =~ /(\@[A-Z_]+\@)/;
+    $text =~ s/^(?=.)/        /mg;
+
+    $p->{nginx_conf} = "$B/nginx-$p->{name}.conf";
+    write_file($p->{nginx_conf},
+               nginx_conf("$B/peer-$p->{name}.so", "peer-$p->{name}",
+                          "$p->{name}-error.log", $p->{port}, '',
+                          "        # from $p->{conf}\n$text"));
 }
 
 # the revocation nginx: the HS256 location only, the same issuers, and a
@@ -387,25 +492,8 @@ sub rvk_feed {
 }
 
 sub start_rvk {
-    my $pid = fork // die "fork: $!\n";
-    if ($pid == 0) {
-        open STDOUT, '>', "$B/logs/rvk.out";
-        open STDERR, '>&', \*STDOUT;
-        { exec 'taskset', '-c', $NGX_CPU, $NGINX, '-p', "$B/", '-c',
-             "$B/nginx-rvk.conf"; }
-        POSIX::_exit(127);
-    }
-    $pids{rvk} = $pid;
-
-    wait_port($RVK_PORT, 'rvk') or die "bench: the revocation nginx did not "
-                                       . "start:\n"
-                                       . (slurp("$B/logs/rvk-error.log") // '');
-    for (1 .. 100) {
-        $rvk_worker = child_of($pid);
-        last if $rvk_worker;
-        sleep 0.05;
-    }
-    die "bench: no worker of the revocation nginx\n" unless $rvk_worker;
+    $worker_at{$RVK_PORT} = spawn_nginx('rvk', "$B/nginx-rvk.conf", $RVK_PORT,
+                                        'rvk-error.log');
 
     # loaded: its log says so
     for (1 .. 100) {
@@ -494,25 +582,39 @@ sub probe_oidc {
 }
 
 sub start_nginx {
+    $nginx_worker = spawn_nginx('nginx', "$B/nginx.conf", $PORT, 'error.log');
+}
+
+sub start_peer {
+    my ($p) = @_;
+    $worker_at{ $p->{port} } = spawn_nginx("peer-$p->{name}", $p->{nginx_conf},
+                                           $p->{port}, "$p->{name}-error.log");
+}
+
+# an nginx of the bench on core 0, its master in %pids{$name}; returns
+# the pid of its worker
+sub spawn_nginx {
+    my ($name, $conf, $port, $log) = @_;
     my $pid = fork // die "fork: $!\n";
     if ($pid == 0) {
-        open STDOUT, '>', "$B/logs/nginx.out";
+        open STDOUT, '>', "$B/logs/$name.out";
         open STDERR, '>&', \*STDOUT;
-        { exec 'taskset', '-c', $NGX_CPU, $NGINX, '-p', "$B/", '-c',
-             "$B/nginx.conf"; }
+        { exec 'taskset', '-c', $NGX_CPU, $NGINX, '-p', "$B/", '-c', $conf; }
         POSIX::_exit(127);
     }
-    $pids{nginx} = $pid;
+    $pids{$name} = $pid;
 
-    wait_port($PORT, 'nginx') or die "bench: nginx did not start:\n"
-                                     . (slurp("$B/logs/error.log") // '')
-                                     . (slurp("$B/logs/nginx.out") // '');
+    wait_port($port, $name) or die "bench: $name did not start:\n"
+                                   . (slurp("$B/logs/$log") // '')
+                                   . (slurp("$B/logs/$name.out") // '');
+    my $worker;
     for (1 .. 100) {
-        $nginx_worker = child_of($pid);
-        last if $nginx_worker;
+        $worker = child_of($pid);
+        last if $worker;
         sleep 0.05;
     }
-    die "bench: no nginx worker process\n" unless $nginx_worker;
+    die "bench: no worker of $name\n" unless $worker;
+    return $worker;
 }
 
 sub stop_pid {
@@ -532,7 +634,7 @@ sub stop_all {
     stop_pid('rvk');
     stop_pid('nginx');
     undef $nginx_worker;
-    undef $rvk_worker;
+    %worker_at = ();
 }
 
 sub restart_nginx {
@@ -623,7 +725,8 @@ sub mint_all {
                oidc => ['RS256', $OIDC_ISS]);
     my (%files, %kids);
     my $t0 = time;
-    for my $kt ('hs', 'rs', 'es', 'ed', ($oidc ? 'oidc' : ())) {
+    my %used = map { ($_->{tokens} =~ /^(\w+)-/)[0] => 1 } @SC;
+    for my $kt (grep { $used{$_} } 'hs', 'rs', 'es', 'ed', 'oidc') {
         $files{"$kt-$_"} = "$B/tokens/$kt-$_.txt"
             for 'repeated', 'distinct', 'invalid', ($kt eq 'oidc' ? () : 'mix');
         my $pid = fork // die "fork: $!\n";
@@ -635,7 +738,8 @@ sub mint_all {
         $pids{"mint-$kt"} = $pid;
         $kids{$pid} = $kt;
     }
-    $files{'oidc-unknown-kid'} = "$B/tokens/oidc-unknown-kid.txt" if $oidc;
+    $files{'oidc-unknown-kid'} = "$B/tokens/oidc-unknown-kid.txt"
+        if $used{oidc};
 
     while (%kids) {
         my $pid = waitpid(-1, 0);
@@ -716,11 +820,24 @@ sub scenarios {
     for my $kind ('repeated', 'distinct') {
         push @s, { id => "hs-$kind-rvk", kt => 'hs', kind => $kind,
                    label => "HS256 $kind, $RVK_N revoked",
-                   path => '/hs/', port => $RVK_PORT,
+                   path => '/hs/', port => $RVK_PORT, rvk => 1,
                    tokens => "hs-$kind", refused => 0 };
     }
-    $_->{runs} = [] for @s;
-    return @s;
+
+    # BENCH_ONLY; each peer's scenario right after ours, on the same
+    # tokens: HS256, RS256, ES256, repeated and distinct
+    my @sel;
+    for my $sc (grep { $_->{id} eq 'baseline' || selected($_->{id}) } @s) {
+        push @sel, $sc;
+        next unless $sc->{id} =~ /^(hs|rs|es)-(repeated|distinct)$/;
+        for my $p (@PEERS) {
+            push @sel, { %$sc, id => "$p->{name}-$sc->{id}",
+                         label => "$p->{name}: $sc->{label}",
+                         port => $p->{port}, peer => $p, ours => $sc };
+        }
+    }
+    $_->{runs} = [] for @sel;
+    return @sel;
 }
 
 sub preflight {
@@ -743,8 +860,17 @@ sub preflight {
             die "bench: pre-flight $sc->{label}: $r->{status} instead of "
               . "$want\n$r->{content}\n";
         }
-        printf "  %-22s %d%s\n", $sc->{label}, $r->{status},
-            $want == 401 ? ' Bad signature' : '';
+        if ($sc->{peer}) {
+            # a peer that accepts a bad signature is not measured
+            my ($bad) = split /\n/, slurp($tok->{"$sc->{kt}-invalid"});
+            my $no = $http->get("http://127.0.0.1:$sc->{port}$sc->{path}$FILE",
+                            { headers => { Authorization => "Bearer $bad" } });
+            die "bench: pre-flight $sc->{label}: a bad signature got "
+              . "$no->{status} instead of 401\n" unless $no->{status} == 401;
+        }
+        printf "  %-30s %d%s\n", $sc->{label}, $r->{status},
+            $want == 401 ? ' Bad signature'
+            : $sc->{peer} ? ' (and 401 to a bad signature)' : '';
     }
 }
 
@@ -762,7 +888,7 @@ sub run_wrk {
 
     # the CPU time is that of the worker that served the scenario
     my $main = $nginx_worker;
-    $nginx_worker = $rvk_worker if $sc->{port};
+    $nginx_worker = $worker_at{ $sc->{port} } if $sc->{port};
     my $r = wrk_cmd(\@cmd);
     $nginx_worker = $main;
 
@@ -1062,7 +1188,10 @@ sub median {
     return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
 }
 
-sub med { my ($sc, $k) = @_; return median(map { $_->{$k} } @{ $sc->{runs} }) }
+sub med {
+    my ($sc, $k) = @_;
+    return $sc ? median(map { $_->{$k} } @{ $sc->{runs} }) : undef;
+}
 
 sub fmt_lat {
     my ($ms) = @_;
@@ -1098,7 +1227,7 @@ sub report {
     push @o, '| scenario | req/s | spread | x baseline | p50 | p99 | refused | nginx CPU | wrk CPU | req/CPU-s | x baseline |',
              '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
     my @warn;
-    for my $sc (@SC) {
+    for my $sc (grep { !$_->{peer} } @SC) {
         my $rps = med($sc, 'rps');
         my $cpu = med($sc, 'cpu_rps');
         my @all = map { $_->{rps} } @{ $sc->{runs} };
@@ -1154,6 +1283,7 @@ sub report {
                ['rs-repeated', 0.85], ['es-repeated', 0.85])
     {
         my ($id, $lim) = @$x;
+        next unless $by{$id};
         push @t, [ sprintf('%s >= %.2f x baseline', $by{$id}{label}, $lim),
                    $r2->($id, 'rps', $base), $r2->($id, 'cpu_rps', $base_cpu),
                    $lim ];
@@ -1161,12 +1291,14 @@ sub report {
     for my $x (['rs', 'RS256'], ['es', 'ES256'], ['ed', 'EdDSA']) {
         my ($kt, $alg) = @$x;
         my $s = $speed{$alg};
+        next unless $by{"$kt-distinct"};
         push @t, [ "$alg distinct >= 0.90 x bound",
                    $r2->("$kt-distinct", 'rps', $bound->($base, $s->{verify})),
                    $r2->("$kt-distinct", 'cpu_rps',
                          $bound->($base_cpu, $s->{verify_cpu})), 0.90 ];
     }
     for my $kind ('repeated', 'distinct') {
+        next unless $by{"hs-$kind-rvk"} && $by{"hs-$kind"};
         push @t, [ "$by{qq(hs-$kind-rvk)}{label} within 3% of "
                    . "$by{qq(hs-$kind)}{label}",
                    $r2->("hs-$kind-rvk", 'rps', med($by{"hs-$kind"}, 'rps')),
@@ -1174,6 +1306,7 @@ sub report {
                          med($by{"hs-$kind"}, 'cpu_rps')), 0.97 ];
     }
     for my $kt ('hs', 'rs', 'es', 'ed') {
+        next unless $by{"$kt-invalid"} && $by{"$kt-distinct"};
         push @t, [ "$by{qq($kt-invalid)}{label} refused at least as fast as "
                    . "$by{qq($kt-distinct)}{label} accepted",
                    $r2->("$kt-invalid", 'rps', med($by{"$kt-distinct"}, 'rps')),
@@ -1209,7 +1342,7 @@ sub report {
     } elsif ($stall) {
         push @o, "| $stall_text | INCONCLUSIVE: no fetch reached the "
                . "stalled IdP | |";
-    } else {
+    } elsif (!$oidc) {
         push @o, "| $stall_text | SKIPPED: $main::oidc_skip | |";
     }
     my $rl_text = "HS256 p99 while a feed of " . commify($RVK_BIG)
@@ -1220,15 +1353,18 @@ sub report {
         push @o, sprintf '| %s | %.2f %s (%s vs %s) | |', $rl_text,
             $r > 1.5 ? POSIX::ceil($r * 100) / 100 : int($r * 100) / 100, $v,
             fmt_lat($rload->{busy}{p99}), fmt_lat($rload->{idle}{p99});
-    } else {
+    } elsif ($rload) {
         push @o, "| $rl_text | INCONCLUSIVE: no load seen | |";
     }
-    my $mem_ok = $mem->{delta} <= 2048 && !$mem->{non2xx} && !$mem->{errors};
+    my $mem_ok = $mem && $mem->{delta} <= 2048 && !$mem->{non2xx}
+                 && !$mem->{errors};
     push @o, sprintf('| worker RSS after %s distinct tokens within 2 MiB of '
                      . 'its size after %s | %+.2f MiB %s | |',
                      commify($mem->{requests}[1]), commify($mem->{requests}[0]),
-                     $mem->{delta} / 1024, $mem_ok ? 'PASS' : 'MISS');
+                     $mem->{delta} / 1024, $mem_ok ? 'PASS' : 'MISS') if $mem;
     push @o, '';
+
+    push @o, peers_report($base, $base_cpu) if @PEERS;
 
     # stall
     if ($stall) {
@@ -1283,26 +1419,7 @@ sub report {
         push @o, '';
     }
 
-    # memory
-    push @o, '## Memory', '',
-        sprintf('A fresh nginx; %s requests to the HS256 location, each with '
-            . 'a token of its own (bench/stream.lua), in two wrk runs: the '
-            . 'first %s, then the rest. VmRSS of the worker from '
-            . '/proc/PID/status after each run.', commify($mem->{requests}[1]),
-            commify($mem->{requests}[0])), '',
-        '| point | VmRSS | RssAnon | RssFile | RssShmem |', '|---|--:|--:|--:|--:|';
-    for my $x (['worker started', $mem->{start}],
-               ['after ' . commify($mem->{requests}[0]), $mem->{first}],
-               ['after ' . commify($mem->{requests}[1]), $mem->{last}])
-    {
-        push @o, sprintf '| %s | %s kB | %s kB | %s kB | %s kB |', $x->[0],
-            map { commify($x->[1]{$_} // 0) } qw(VmRSS RssAnon RssFile RssShmem);
-    }
-    push @o, '', sprintf('Growth after the first %s: %+d kB (%+.2f MiB); '
-        . 'limit 2 MiB: %s. %s non-2xx, %d socket errors; %s req/s in the '
-        . 'long run.', commify($mem->{requests}[0]), $mem->{delta},
-        $mem->{delta} / 1024, $mem_ok ? 'PASS' : 'MISS',
-        commify($mem->{non2xx}), $mem->{errors}, commify($mem->{rps})), '';
+    push @o, mem_report($mem, $mem_ok) if $mem;
 
     # rounds
     push @o, '## Every run (req/s)', '',
@@ -1339,10 +1456,100 @@ sub report {
             max($load_start[0], $load_end[0]) > 1.5
             ? ': other work on the machine, expect noisy req/s' : ''),
         sprintf('- BENCH_SECONDS=%d BENCH_ROUNDS=%d BENCH_CONNS=%d '
-            . 'BENCH_MEM_REQUESTS=%d; the run took %.1f min',
-            $SECONDS, $ROUNDS, $CONNS, $MEM_N, (time - $t_start) / 60), '';
+            . 'BENCH_MEM_REQUESTS=%d%s; the run took %.1f min',
+            $SECONDS, $ROUNDS, $CONNS, $MEM_N,
+            $ONLY ne '' ? " BENCH_ONLY='$ONLY'" : '', (time - $t_start) / 60),
+        (map { "- peer $_->{name}: " . join(', ', map { s{^\Q$ROOT\E/}{}r }
+                                                  $_->{so}, $_->{conf})
+               . ", port $_->{port}" } @PEERS), '';
 
     return join "\n", @o;
+}
+
+# the memory run: RSS of the worker at its three points
+sub mem_report {
+    my ($mem, $mem_ok) = @_;
+    my @o;
+
+    push @o, '## Memory', '',
+        sprintf('A fresh nginx; %s requests to the HS256 location, each with '
+            . 'a token of its own (bench/stream.lua), in two wrk runs: the '
+            . 'first %s, then the rest. VmRSS of the worker from '
+            . '/proc/PID/status after each run.', commify($mem->{requests}[1]),
+            commify($mem->{requests}[0])), '',
+        '| point | VmRSS | RssAnon | RssFile | RssShmem |', '|---|--:|--:|--:|--:|';
+    for my $x (['worker started', $mem->{start}],
+               ['after ' . commify($mem->{requests}[0]), $mem->{first}],
+               ['after ' . commify($mem->{requests}[1]), $mem->{last}])
+    {
+        push @o, sprintf '| %s | %s kB | %s kB | %s kB | %s kB |', $x->[0],
+            map { commify($x->[1]{$_} // 0) } qw(VmRSS RssAnon RssFile RssShmem);
+    }
+    push @o, '', sprintf('Growth after the first %s: %+d kB (%+.2f MiB); '
+        . 'limit 2 MiB: %s. %s non-2xx, %d socket errors; %s req/s in the '
+        . 'long run.', commify($mem->{requests}[0]), $mem->{delta},
+        $mem->{delta} / 1024, $mem_ok ? 'PASS' : 'MISS',
+        commify($mem->{non2xx}), $mem->{errors}, commify($mem->{rps})), '';
+
+    return @o;
+}
+
+# the peers' rows next to ours: x baseline and x our module, by req/s and
+# by req/CPU-s
+sub peers_report {
+    my ($base, $base_cpu) = @_;
+    my @o;
+
+    push @o, '## Peers', '',
+        'Other JWT modules, each loaded into an nginx of its own (1 worker, '
+        . 'the same core, the same http settings) and configured by its '
+        . 'bench/peers/*.conf; their scenarios run in the same rounds as '
+        . 'ours, each right after ours, with the same tokens. '
+        . '"x ours": the ratio to this module in the same scenario, of the '
+        . 'medians; "paired": the median of the ratios of each round, peer '
+        . 'run / our run just before it (less moved by load that changes '
+        . 'between rounds).', '',
+        '| scenario | module | req/s | spread | x baseline | x ours '
+        . '| paired | p50 | p99 | nginx CPU | req/CPU-s | x baseline '
+        . '| x ours |',
+        '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+
+    my $ratio = sub {
+        my ($v, $d) = @_;
+        return defined $v && $d ? sprintf('%.2f', $v / $d) : '-';
+    };
+    my @warn;
+    for my $ours (grep { !$_->{peer} } @SC) {
+        my @rows = grep { $_->{ours} && $_->{ours} == $ours } @SC;
+        next unless @rows;
+        my $rps = med($ours, 'rps');
+        my $cpu = med($ours, 'cpu_rps');
+        for my $sc ($ours, @rows) {
+            my $r = med($sc, 'rps');
+            my $c = med($sc, 'cpu_rps');
+            my @all = map { $_->{rps} } @{ $sc->{runs} };
+            my $bad = grep { !check_status($sc, $_) } @{ $sc->{runs} };
+            push @warn, "$sc->{label}: unexpected statuses or socket errors "
+                      . "in $bad run(s)" if $bad;
+            my $paired = median(map { $sc->{runs}[$_]{rps}
+                                      / $ours->{runs}[$_]{rps} }
+                                0 .. $#{ $sc->{runs} });
+            push @o, sprintf '| %s | %s | %s | %.0f%% | %s | %s | %s | %s '
+                           . '| %s | %.0f%% | %s | %s | %s |',
+                $sc == $ours ? $ours->{label} : '',
+                $sc->{peer} ? $sc->{peer}{name} . ($bad ? ' (!)' : '')
+                            : 'auth_bearer',
+                commify($r), 100 * (max(@all) - min(@all)) / $r,
+                $ratio->($r, $base), $ratio->($r, $rps),
+                $ratio->($paired, 1),
+                fmt_lat(med($sc, 'p50')), fmt_lat(med($sc, 'p99')),
+                100 * med($sc, 'ngx_cpu'), $c ? commify($c) : '-',
+                $ratio->($c, $base_cpu), $ratio->($c, $cpu);
+        }
+    }
+    push @o, '', map({ "**Warning:** $_" } @warn), (@warn ? '' : ());
+
+    return @o;
 }
 
 sub loadavg { return split ' ', (slurp('/proc/loadavg') // '0 0 0') }

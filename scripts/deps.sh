@@ -2,9 +2,10 @@
 # Installs the Debian packages the build, the tests and the demo need;
 # "deps.sh fuzz" those of "make fuzz" instead (clang and its libFuzzer
 # runtime, which "make test" does not need); "deps.sh bench" those of
-# "make bench" (wrk), on top of the default list; "deps.sh deb" those of
-# "make deb" (dpkg-dev, lintian); "deps.sh matrix" those of "make matrix"
-# (nginx's own build needs, PCRE1 included).
+# "make bench" (wrk), on top of the default list; "deps.sh peers" those
+# of scripts/build-peers.sh (libjwt for TeslaGov's module); "deps.sh deb"
+# those of "make deb" (dpkg-dev, lintian); "deps.sh matrix" those of
+# "make matrix" (nginx's own build needs, PCRE1 included).
 # As root it runs apt-get; otherwise it prints the command and stops.
 
 set -e
@@ -28,6 +29,13 @@ bench)
     pkgs="wrk openssl perl libcrypt-jwt-perl"
     ;;
 
+peers)
+    # scripts/build-peers.sh: the JWT modules make bench can compare
+    # with (PEER=): TeslaGov's links Debian's libjwt (1.10.2 on Debian
+    # 12), kjdev's jansson and OpenSSL; neither is needed by make test
+    pkgs="gcc make nginx-dev libssl-dev libjansson-dev libjwt-dev"
+    ;;
+
 deb)
     # dpkg-shlibdeps, dpkg-gencontrol, dpkg-parsechangelog; lintian to
     # check the package
@@ -41,7 +49,7 @@ libcmocka-dev libcrypt-jwt-perl libtest-base-perl openssl"
     ;;
 
 *)
-    echo "usage: $0 [fuzz|bench|deb|matrix]" >&2
+    echo "usage: $0 [fuzz|bench|peers|deb|matrix]" >&2
     exit 2
     ;;
 esac
