@@ -82,6 +82,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_auth_bearer_feed_array(
     ngx_http_auth_bearer_feed_t *fd);
+static ngx_int_t ngx_http_auth_bearer_feed_member(
+    ngx_http_auth_bearer_feed_t *fd, u_char *name);
 static ngx_int_t ngx_http_auth_bearer_feed_object(
     ngx_http_auth_bearer_feed_t *fd, ngx_http_auth_bearer_feed_entry_t *fe);
 static const char *ngx_http_auth_bearer_feed_entry(
@@ -166,7 +168,6 @@ ngx_http_auth_bearer_feed_step(ngx_http_auth_bearer_feed_t *fd,
 {
     u_char     *name;
     ngx_int_t   rc;
-    ngx_str_t   key;
 
     name = fd->scratch + NGX_HTTP_AUTH_BEARER_FEED_NAME
                          * NGX_HTTP_AUTH_BEARER_FEED_STRING;
@@ -199,44 +200,8 @@ ngx_http_auth_bearer_feed_step(ngx_http_auth_bearer_feed_t *fd,
 
         case NGX_HTTP_AUTH_BEARER_FEED_MEMBER:
 
-            if (ngx_http_auth_bearer_feed_string(fd, &key, name) != NGX_OK
-                || ngx_http_auth_bearer_feed_expect(fd, ':', "no ':'")
-                   != NGX_OK)
-            {
+            if (ngx_http_auth_bearer_feed_member(fd, name) != NGX_OK) {
                 return NGX_DECLINED;
-            }
-
-            fd->state = NGX_HTTP_AUTH_BEARER_FEED_NEXT;
-
-            if (key.len != sizeof("revoked") - 1
-                || ngx_strncmp(key.data, "revoked", key.len) != 0)
-            {
-                if (ngx_http_auth_bearer_feed_skip(fd, 1) != NGX_OK) {
-                    return NGX_DECLINED;
-                }
-
-                break;
-            }
-
-            if (fd->revoked++) {
-                fd->error = "\"revoked\" given twice";
-                return NGX_DECLINED;
-            }
-
-            if (ngx_http_auth_bearer_feed_expect(fd, '[', "\"revoked\" is "
-                                                 "not an array")
-                != NGX_OK)
-            {
-                return NGX_DECLINED;
-            }
-
-            ngx_http_auth_bearer_feed_ws(fd);
-
-            if (fd->p < fd->last && *fd->p == ']') {
-                fd->p++;
-
-            } else {
-                fd->state = NGX_HTTP_AUTH_BEARER_FEED_ENTRY;
             }
 
             break;
@@ -294,6 +259,57 @@ ngx_http_auth_bearer_feed_step(ngx_http_auth_bearer_feed_t *fd,
             return NGX_OK;
         }
     }
+}
+
+
+/*
+ * A member of the top-level object: "revoked" opens its array (entries
+ * follow), any other member is skipped whole.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_feed_member(ngx_http_auth_bearer_feed_t *fd,
+    u_char *name)
+{
+    ngx_str_t  key;
+
+    if (ngx_http_auth_bearer_feed_string(fd, &key, name) != NGX_OK
+        || ngx_http_auth_bearer_feed_expect(fd, ':', "no ':'") != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    fd->state = NGX_HTTP_AUTH_BEARER_FEED_NEXT;
+
+    if (key.len != sizeof("revoked") - 1
+        || ngx_strncmp(key.data, "revoked", key.len) != 0)
+    {
+        return ngx_http_auth_bearer_feed_skip(fd, 1) == NGX_OK
+               ? NGX_OK : NGX_DECLINED;
+    }
+
+    if (fd->revoked++) {
+        fd->error = "\"revoked\" given twice";
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_auth_bearer_feed_expect(fd, '[', "\"revoked\" is not an "
+                                         "array")
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_auth_bearer_feed_ws(fd);
+
+    if (fd->p < fd->last && *fd->p == ']') {
+        fd->p++;
+
+    } else {
+        fd->state = NGX_HTTP_AUTH_BEARER_FEED_ENTRY;
+    }
+
+    return NGX_OK;
 }
 
 

@@ -58,6 +58,9 @@ static ngx_int_t ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
 static u_char *ngx_http_auth_bearer_status_rvk_lines(u_char *p,
     ngx_http_auth_bearer_revocation_t *rv, ngx_uint_t n,
     ngx_http_auth_bearer_rvk_status_t *st);
+static u_char *ngx_http_auth_bearer_status_counter_lines(u_char *p,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_uint_t nissuers,
+    ngx_http_auth_bearer_snapshot_t *snap);
 static u_char *ngx_http_auth_bearer_status_gauge_lines(u_char *p,
     ngx_http_auth_bearer_issuer_t *issuer, ngx_uint_t nissuers,
     ngx_http_auth_bearer_snapshot_t *snap);
@@ -114,6 +117,57 @@ ngx_http_auth_bearer_status_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     clcf->handler = ngx_http_auth_bearer_status_handler;
 
     return NGX_CONF_OK;
+}
+
+
+/* the counters of the OIDC issuers: requests by result, fetches */
+
+static u_char *
+ngx_http_auth_bearer_status_counter_lines(u_char *p,
+    ngx_http_auth_bearer_issuer_t *issuer, ngx_uint_t nissuers,
+    ngx_http_auth_bearer_snapshot_t *snap)
+{
+    ngx_uint_t                              i;
+    ngx_http_auth_bearer_status_counter_t  *c;
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of the issuer "
+                    "accepted and refused\n"
+                    "# TYPE auth_jwt_requests_total counter\n");
+
+    for (i = 0; i < nissuers; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        p = ngx_http_auth_bearer_status_sample(p, "requests_total",
+                &issuer[i].iss, "accepted",
+                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
+
+        for (c = ngx_http_auth_bearer_status_refused; c->name; c++) {
+            p = ngx_http_auth_bearer_status_sample(p, "requests_total",
+                    &issuer[i].iss, c->name, snap[i].counters[c->counter]);
+        }
+    }
+
+    p = ngx_sprintf(p, "# HELP auth_jwt_fetches_total fetches of the "
+                    "issuer's keys\n"
+                    "# TYPE auth_jwt_fetches_total counter\n");
+
+    for (i = 0; i < nissuers; i++) {
+        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
+            continue;
+        }
+
+        p = ngx_http_auth_bearer_status_sample(p, "fetches_total",
+                &issuer[i].iss, "ok",
+                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
+
+        p = ngx_http_auth_bearer_status_sample(p, "fetches_total",
+                &issuer[i].iss, "failed",
+                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
+    }
+
+    return p;
 }
 
 
@@ -490,7 +544,6 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
     ngx_http_auth_bearer_snapshot_t        *snap;
     ngx_http_auth_bearer_rvk_status_t      *st;
     ngx_http_auth_bearer_revocation_t      *rv;
-    ngx_http_auth_bearer_status_counter_t  *c;
 
     issuer = amcf->issuers.elts;
     nissuers = amcf->issuers.nelts;
@@ -566,42 +619,7 @@ ngx_http_auth_bearer_status_prometheus(ngx_http_request_t *r,
         p = ngx_http_auth_bearer_status_rvk_lines(p, rv, nrv, st);
     }
 
-    p = ngx_sprintf(p, "# HELP auth_jwt_requests_total tokens of the issuer "
-                    "accepted and refused\n"
-                    "# TYPE auth_jwt_requests_total counter\n");
-
-    for (i = 0; i < nissuers; i++) {
-        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
-            continue;
-        }
-
-        p = ngx_http_auth_bearer_status_sample(p, "requests_total",
-                &issuer[i].iss, "accepted",
-                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_ACCEPTED]);
-
-        for (c = ngx_http_auth_bearer_status_refused; c->name; c++) {
-            p = ngx_http_auth_bearer_status_sample(p, "requests_total",
-                    &issuer[i].iss, c->name, snap[i].counters[c->counter]);
-        }
-    }
-
-    p = ngx_sprintf(p, "# HELP auth_jwt_fetches_total fetches of the "
-                    "issuer's keys\n"
-                    "# TYPE auth_jwt_fetches_total counter\n");
-
-    for (i = 0; i < nissuers; i++) {
-        if (issuer[i].kind != NGX_HTTP_AUTH_BEARER_OIDC) {
-            continue;
-        }
-
-        p = ngx_http_auth_bearer_status_sample(p, "fetches_total",
-                &issuer[i].iss, "ok",
-                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_FETCH_OK]);
-
-        p = ngx_http_auth_bearer_status_sample(p, "fetches_total",
-                &issuer[i].iss, "failed",
-                snap[i].counters[NGX_HTTP_AUTH_BEARER_N_FETCH_FAILED]);
-    }
+    p = ngx_http_auth_bearer_status_counter_lines(p, issuer, nissuers, snap);
 
     b->last = p;
 
