@@ -7,7 +7,7 @@
 #   make matrix NGINX_SRCS="dir ..."  build and test against other nginx
 #                source trees (scripts/nginx-matrix.sh; not in make test)
 #   make fuzz    install clang and libFuzzer, fuzz the jwt/ core for
-#                FUZZ_SECONDS (default 60) per target, both at once
+#                FUZZ_SECONDS (default 60) per target, all at once
 #   make asan    build the module with AddressSanitizer, UBSan and the
 #                debug allocator, run the Test::Nginx suite against
 #                Debian's nginx with the sanitizers preloaded (make test
@@ -44,7 +44,7 @@ UNIT_LIBS  := $(shell pkg-config --libs libcrypto jansson cmocka 2>/dev/null) -l
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_NAMES   := fuzz_token fuzz_jwks
+FUZZ_NAMES   := fuzz_token fuzz_jwks fuzz_dpop
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer \
