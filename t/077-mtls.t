@@ -27,18 +27,18 @@ File::Path::make_path($TLS);
 test_ca($TLS);
 
 # client certificates: a and b by the test CA, s self-signed
-sub run { system("cd '$TLS' && $_[0] >/dev/null 2>&1") == 0 or die "'$_[0]' failed\n" }
+sub openssl_run { system("cd '$TLS' && $_[0] >/dev/null 2>&1") == 0 or die "'$_[0]' failed\n" }
 
 my $ec = '-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
 open my $fh, '>', "$TLS/client.cnf" or die $!;
 print $fh "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
 close $fh;
 for my $c ('a', 'b') {
-    run("openssl req $ec -keyout client-$c.key -out client-$c.csr -subj /CN=client-$c");
-    run("openssl x509 -req -in client-$c.csr -CA ca.crt -CAkey ca.key"
+    openssl_run("openssl req $ec -keyout client-$c.key -out client-$c.csr -subj /CN=client-$c");
+    openssl_run("openssl x509 -req -in client-$c.csr -CA ca.crt -CAkey ca.key"
         . " -CAcreateserial -out client-$c.crt -days 3650 -extfile client.cnf");
 }
-run("openssl req -x509 $ec -keyout client-s.key -out client-s.crt -days 3650 -subj /CN=self");
+openssl_run("openssl req -x509 $ec -keyout client-s.key -out client-s.crt -days 3650 -subj /CN=self");
 
 # base64url(SHA-256(DER)) of a certificate
 sub x5t {
