@@ -333,7 +333,7 @@ ngx_http_auth_bearer_bind_mtls(ngx_http_request_t *r,
 
     len = i2d_X509(cert, NULL);
 
-    der = (len > 0) ? ngx_pnalloc(r->pool, len) : NULL;
+    der = (len > 0) ? ngx_http_auth_bearer_pnalloc(r->pool, len) : NULL;
 
     if (der == NULL) {
         X509_free(cert);
@@ -464,7 +464,8 @@ ngx_http_auth_bearer_bind_dpop(ngx_http_request_t *r,
                    jwt_dpop_text(drc), reason, "invalid_dpop_proof", 1);
     }
 
-    ctx->dpop_jkt.data = ngx_pnalloc(r->pool, JWT_DPOP_JKT_LEN);
+    ctx->dpop_jkt.data = ngx_http_auth_bearer_pnalloc(r->pool,
+                                                      JWT_DPOP_JKT_LEN);
     if (ctx->dpop_jkt.data == NULL) {
         jwt_dpop_release(&dp);
         ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -867,8 +868,8 @@ ngx_http_auth_bearer_bind_dpop_challenge(ngx_http_auth_bearer_ctx_t *ctx)
 size_t
 ngx_http_auth_bearer_bind_algs_len(ngx_http_auth_bearer_loc_conf_t *lcf)
 {
-    size_t  len;
     int     i;
+    size_t  len;
 
     len = sizeof(", algs=\"\"") - 1;
 

@@ -490,7 +490,8 @@ jwt_jwk_thumbprint(json_t *jwk, unsigned char *out, const char **reason)
     p += jwt_dpop_member(p, "kty", kty, names[1] == NULL);
 
     for (i = 1; i < 3 && names[i]; i++) {
-        p += jwt_dpop_member(p, names[i], v[i], i == 2 || names[i + 1] == NULL);
+        p += jwt_dpop_member(p, names[i], v[i],
+                             i == 2 || names[i + 1] == NULL);
     }
 
     *p++ = '}';

@@ -26,7 +26,8 @@
 
 
 #define FUZZ_DPOP_HTU    "https://api.example.com/v1/items"
-#define FUZZ_DPOP_TOKEN  "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
+#define FUZZ_DPOP_TOKEN                                                      \
+    "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -36,13 +36,20 @@
 #define DPOP_HTU   "https://api.example.com/v1/items"
 
 
-/* made by t/unit/mkdpop.pl: iat 1700000000, htm GET, htu https://api.example.com/v1/items */
+/*
+ * made by t/unit/mkdpop.pl: iat 1700000000, htm GET,
+ * htu https://api.example.com/v1/items
+ */
 
-static const char  dpop_token[] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+static const char  dpop_token[] =
+    "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
 
-static const char  dpop_jkt_p256[] = "0hPSnPXGmBqNtQ4G7yNVAZ-uHmFDdOePymHdszrY510";
-static const char  dpop_jkt_rsa[] = "eg249W2zN7itVqn16J4VTXS3h7_szy9XoynCGEzOe2w";
-static const char  dpop_jkt_ed25519[] = "7EyvCBQbgMXOv3Un9vi5sP6CsX7NkTSC5Oeje53Mp9k";
+static const char  dpop_jkt_p256[] =
+    "0hPSnPXGmBqNtQ4G7yNVAZ-uHmFDdOePymHdszrY510";
+static const char  dpop_jkt_rsa[] =
+    "eg249W2zN7itVqn16J4VTXS3h7_szy9XoynCGEzOe2w";
+static const char  dpop_jkt_ed25519[] =
+    "7EyvCBQbgMXOv3Un9vi5sP6CsX7NkTSC5Oeje53Mp9k";
 
 static const char  dpop_bad_ath[] =
     "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7ImNydiI6IlAtMjU2Ii"
@@ -320,14 +327,16 @@ static const char  rfc7638_jwk[] =
     "r-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\",\"alg\":\"RS256\","
     "\"kid\":\"2011-04-29\"}";
 
-static const char  rfc7638_jkt[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+static const char  rfc7638_jkt[] =
+    "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 /* RFC 9449 section 4.1's jwk and section 6.1's jkt */
 static const char  rfc9449_jwk[] =
     "{\"kty\":\"EC\",\"x\":\"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs\","
     "\"y\":\"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA\",\"crv\":\"P-256\"}";
 
-static const char  rfc9449_jkt[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+static const char  rfc9449_jkt[] =
+    "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
 
 
 static void
@@ -649,8 +658,10 @@ test_url(void **state)
 {
     (void) state;
 
-    url("https://api.example.com/v1/items", "https://api.example.com/v1/items");
-    url("HTTPS://API.Example.COM/v1/items", "https://api.example.com/v1/items");
+    url("https://api.example.com/v1/items",
+        "https://api.example.com/v1/items");
+    url("HTTPS://API.Example.COM/v1/items",
+        "https://api.example.com/v1/items");
     url("https://api.example.com:443/x", "https://api.example.com/x");
     url("http://api.example.com:80/x", "http://api.example.com/x");
     url("http://api.example.com:443/x", "http://api.example.com:443/x");
