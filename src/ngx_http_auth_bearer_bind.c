@@ -83,6 +83,10 @@ static ngx_int_t ngx_http_auth_bearer_replay_init_zone(
 static ngx_int_t ngx_http_auth_bearer_replay_zone(ngx_conf_t *cf);
 
 
+/* the keys of the proofs this worker verified: see jwt_dpop_cache_t */
+static jwt_dpop_cache_t  ngx_http_auth_bearer_dpop_cache;
+
+
 ngx_conf_enum_t  ngx_http_auth_bearer_bind_modes[] = {
     { ngx_string("off"), NGX_HTTP_AUTH_BEARER_BIND_OFF },
     { ngx_string("optional"), NGX_HTTP_AUTH_BEARER_BIND_OPTIONAL },
@@ -437,6 +441,7 @@ ngx_http_auth_bearer_bind_dpop(ngx_http_request_t *r,
     pol.token.len = ctx->token.len;
     pol.jkt.data = (const unsigned char *) json_string_value(jkt);
     pol.jkt.len = json_string_length(jkt);
+    pol.cache = &ngx_http_auth_bearer_dpop_cache;
 
     scratch = ngx_http_auth_bearer_pnalloc(r->pool, proof.len + 1);
     if (scratch == NULL) {
@@ -854,6 +859,13 @@ ngx_http_auth_bearer_replay_zone(ngx_conf_t *cf)
     amcf->dpop_zone->data = rp;
 
     return NGX_OK;
+}
+
+
+void
+ngx_http_auth_bearer_bind_exit(void)
+{
+    jwt_dpop_cache_free(&ngx_http_auth_bearer_dpop_cache);
 }
 
 

@@ -49,6 +49,9 @@ char *ngx_http_auth_bearer_bind_merge(ngx_conf_t *cf,
 ngx_int_t ngx_http_auth_bearer_bind_check(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx);
 
+/* frees the worker's cache of DPoP proof keys */
+void ngx_http_auth_bearer_bind_exit(void);
+
 /* the challenge is "DPoP" (with algs=) rather than "Bearer" */
 ngx_uint_t ngx_http_auth_bearer_bind_dpop_challenge(
     ngx_http_auth_bearer_ctx_t *ctx);

@@ -949,6 +949,7 @@ ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
     ngx_http_auth_bearer_oidc_exit_process(cycle);
     ngx_http_auth_bearer_cache_done();
     ngx_http_auth_bearer_verify_exit();
+    ngx_http_auth_bearer_bind_exit();
 }
 
 

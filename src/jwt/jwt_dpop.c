@@ -19,6 +19,12 @@
 
 static jwt_dpop_rc_t jwt_dpop_header(jwt_dpop_proof_t *proof,
     const jwt_dpop_policy_t *pol, const char **reason);
+static jwt_dpop_cache_entry_t *jwt_dpop_cache_get(jwt_dpop_cache_t *cache,
+    const unsigned char *seg, size_t len);
+static void jwt_dpop_cache_add(jwt_dpop_cache_t *cache,
+    jwt_dpop_proof_t *proof, const unsigned char *seg, size_t len);
+static jwt_dpop_rc_t jwt_dpop_policy_key(jwt_dpop_proof_t *proof,
+    const jwt_dpop_policy_t *pol, const char **reason);
 static jwt_dpop_rc_t jwt_dpop_claims(jwt_dpop_proof_t *proof,
     const jwt_dpop_policy_t *pol, const char **reason);
 static jwt_dpop_rc_t jwt_dpop_htu(json_t *htu, const jwt_dpop_policy_t *pol,
@@ -79,9 +85,13 @@ jwt_dpop_verify(jwt_dpop_proof_t *proof, const unsigned char *p, size_t len,
     unsigned char *scratch, const jwt_dpop_policy_t *pol,
     const char **reason)
 {
-    jwt_rc_t       rc;
-    jwt_dpop_rc_t  drc;
-    const char    *dummy;
+    size_t                   seg;
+    jwt_rc_t                 rc;
+    jwt_dpop_rc_t            drc;
+    const char              *dummy;
+    const jwt_key_t         *key;
+    const unsigned char     *dot;
+    jwt_dpop_cache_entry_t  *hit;
 
     if (reason == NULL) {
         reason = &dummy;
@@ -104,7 +114,22 @@ jwt_dpop_verify(jwt_dpop_proof_t *proof, const unsigned char *p, size_t len,
         return JWT_DPOP_MALFORMED;
     }
 
-    drc = jwt_dpop_header(proof, pol, reason);
+    /* a header of a key verified before: only the policy's checks */
+
+    dot = memchr(p, '.', len);
+    seg = dot ? (size_t) (dot - p) : 0;
+
+    hit = jwt_dpop_cache_get(pol->cache, p, seg);
+
+    if (hit) {
+        memcpy(proof->jkt, hit->jkt, JWT_DPOP_JKT_LEN);
+        key = &hit->key;
+        drc = jwt_dpop_policy_key(proof, pol, reason);
+
+    } else {
+        key = &proof->key;
+        drc = jwt_dpop_header(proof, pol, reason);
+    }
 
     if (drc == JWT_DPOP_OK) {
         drc = jwt_dpop_claims(proof, pol, reason);
@@ -113,7 +138,7 @@ jwt_dpop_verify(jwt_dpop_proof_t *proof, const unsigned char *p, size_t len,
     /* the signature last: every check before it costs no public key op */
 
     if (drc == JWT_DPOP_OK) {
-        rc = jwt_verify_signature(&proof->key, proof->tok.alg, p,
+        rc = jwt_verify_signature(key, proof->tok.alg, p,
                                   proof->tok.signing_len,
                                   proof->tok.sig.data, proof->tok.sig.len,
                                   reason);
@@ -131,9 +156,77 @@ jwt_dpop_verify(jwt_dpop_proof_t *proof, const unsigned char *p, size_t len,
 
     if (drc != JWT_DPOP_OK) {
         jwt_dpop_release(proof);
+        return drc;
     }
 
-    return drc;
+    if (!hit) {
+        jwt_dpop_cache_add(pol->cache, proof, p, seg);
+    }
+
+    return JWT_DPOP_OK;
+}
+
+
+void
+jwt_dpop_cache_free(jwt_dpop_cache_t *cache)
+{
+    size_t  i;
+
+    for (i = 0; i < JWT_DPOP_CACHE_SIZE; i++) {
+        jwt_key_release(&cache->entry[i].key);
+        cache->entry[i].len = 0;
+    }
+}
+
+
+static jwt_dpop_cache_entry_t *
+jwt_dpop_cache_get(jwt_dpop_cache_t *cache, const unsigned char *seg,
+    size_t len)
+{
+    size_t  i;
+
+    if (cache == NULL || len == 0 || len > JWT_DPOP_CACHE_SEG) {
+        return NULL;
+    }
+
+    for (i = 0; i < JWT_DPOP_CACHE_SIZE; i++) {
+        if (cache->entry[i].len == len
+            && memcmp(cache->entry[i].seg, seg, len) == 0)
+        {
+            return &cache->entry[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the verified proof's key moves into the cache, its contexts made */
+
+static void
+jwt_dpop_cache_add(jwt_dpop_cache_t *cache, jwt_dpop_proof_t *proof,
+    const unsigned char *seg, size_t len)
+{
+    jwt_dpop_cache_entry_t  *e;
+
+    if (cache == NULL || len == 0 || len > JWT_DPOP_CACHE_SEG) {
+        return;
+    }
+
+    e = &cache->entry[cache->next];
+    cache->next = (cache->next + 1) % JWT_DPOP_CACHE_SIZE;
+
+    jwt_key_release(&e->key);
+
+    memcpy(e->seg, seg, len);
+    e->len = len;
+    e->alg = proof->tok.alg;
+    e->key = proof->key;
+    memcpy(e->jkt, proof->jkt, JWT_DPOP_JKT_LEN);
+
+    memset(&proof->key, 0, sizeof(jwt_key_t));
+
+    jwt_key_prepare(&e->key);
 }
 
 
@@ -238,6 +331,21 @@ jwt_dpop_header(jwt_dpop_proof_t *proof, const jwt_dpop_policy_t *pol,
     rc = jwt_jwk_thumbprint(jwk, proof->jkt, reason);
     if (rc != JWT_OK) {
         return (rc == JWT_ERR_NOMEM) ? JWT_DPOP_NOMEM : JWT_DPOP_JWK;
+    }
+
+    return jwt_dpop_policy_key(proof, pol, reason);
+}
+
+
+/* what the policy says of a proof's key: its alg allowed, its jkt */
+
+static jwt_dpop_rc_t
+jwt_dpop_policy_key(jwt_dpop_proof_t *proof, const jwt_dpop_policy_t *pol,
+    const char **reason)
+{
+    if (!(JWT_ALG_BIT(proof->tok.alg) & pol->algs & JWT_DPOP_ALGS_PK)) {
+        *reason = "DPoP proof alg is not allowed";
+        return JWT_DPOP_ALG;
     }
 
     if (pol->jkt.data != NULL

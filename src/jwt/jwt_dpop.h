@@ -59,6 +59,34 @@ typedef enum {
 } jwt_dpop_rc_t;
 
 
+/*
+ * Keys of proofs already verified, per process: a client signs all its
+ * proofs with one key, so the header segment of its proofs is the same
+ * bytes every time.  A proof whose header segment is byte-identical to a
+ * cached one takes that entry's key (imported and checked once, its
+ * verification contexts ready) and thumbprint; only what depends on the
+ * policy (alg allowed, cnf.jkt) is checked again.  An entry is added
+ * only after a proof fully verified; JWT_DPOP_CACHE_SIZE entries of
+ * header segments up to JWT_DPOP_CACHE_SEG bytes, replaced in turn.
+ */
+
+#define JWT_DPOP_CACHE_SIZE     16
+#define JWT_DPOP_CACHE_SEG      1024
+
+typedef struct {
+    size_t            len;         /* 0: free */
+    unsigned char     seg[JWT_DPOP_CACHE_SEG];
+    jwt_alg_t         alg;
+    jwt_key_t         key;
+    unsigned char     jkt[JWT_DPOP_JKT_LEN];
+} jwt_dpop_cache_entry_t;
+
+typedef struct {
+    jwt_dpop_cache_entry_t  entry[JWT_DPOP_CACHE_SIZE];
+    size_t                  next;
+} jwt_dpop_cache_t;
+
+
 typedef struct {
     int64_t           now;
     int64_t           window;      /* seconds an iat may lie in the past */
@@ -68,6 +96,7 @@ typedef struct {
     jwt_str_t         htu;         /* the request URL, normalised here */
     jwt_str_t         token;       /* the access token, for ath */
     jwt_str_t         jkt;         /* cnf.jkt; data NULL: not compared */
+    jwt_dpop_cache_t *cache;       /* NULL: none */
 } jwt_dpop_policy_t;
 
 
@@ -91,6 +120,8 @@ jwt_dpop_rc_t jwt_dpop_verify(jwt_dpop_proof_t *proof,
     const jwt_dpop_policy_t *pol, const char **reason);
 
 void jwt_dpop_release(jwt_dpop_proof_t *proof);
+
+void jwt_dpop_cache_free(jwt_dpop_cache_t *cache);
 
 /* the HTTP message of each result */
 const char *jwt_dpop_text(jwt_dpop_rc_t rc);

@@ -591,6 +591,15 @@ jwt_key_release(jwt_key_t *key)
 }
 
 
+void
+jwt_key_prepare(jwt_key_t *key)
+{
+    if (key->kty == JWT_KTY_RSA || key->kty == JWT_KTY_EC) {
+        jwt_key_verify_init(key);
+    }
+}
+
+
 static void
 jwt_key_free(jwt_key_t *key)
 {

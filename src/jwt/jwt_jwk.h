@@ -81,6 +81,9 @@ jwt_rc_t jwt_keyset_add_pem(jwt_keyset_t *ks, const unsigned char *pem,
 jwt_rc_t jwt_key_from_jwk(json_t *jwk, jwt_key_t *key, const char **reason);
 void jwt_key_release(jwt_key_t *key);
 
+/* makes a key's verification contexts once, as a key set's keys have */
+void jwt_key_prepare(jwt_key_t *key);
+
 /*
  * The key for a token: by exact kid when the token has one; without a
  * kid, the only key that can verify alg, if there is exactly one.

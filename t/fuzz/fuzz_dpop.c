@@ -10,9 +10,12 @@
  * https://api.example.com/v1/items and a fixed access token; when it
  * holds two NUL bytes it is also read as "header NUL payload NUL
  * signature" and base64url-encoded into a second proof, so that mutations
- * reach the JSON, key and claim checks.  The input also goes through
- * jwt_dpop_url_normalize(), whose result must be within bounds, an
- * http(s) URL, and normalised already (a second pass changes nothing).
+ * reach the JSON, key and claim checks; a proof that passes is checked
+ * again bound to its own key, through a key cache that lives across
+ * inputs (so that a cached key meets other proofs).  The input also
+ * goes through jwt_dpop_url_normalize(), whose result must be within
+ * bounds, an http(s) URL, and normalised already (a second pass changes
+ * nothing).
  */
 
 
@@ -36,6 +39,9 @@ static void fuzz_dpop_verify(const uint8_t *data, size_t size,
     const unsigned char *jkt);
 static void fuzz_dpop_segments(const uint8_t *data, size_t size);
 static void fuzz_dpop_url(const uint8_t *data, size_t size);
+
+
+static jwt_dpop_cache_t  fuzz_dpop_cache;
 
 
 int
@@ -71,9 +77,12 @@ fuzz_dpop_verify(const uint8_t *data, size_t size, const unsigned char *jkt)
     pol.token.data = (const unsigned char *) FUZZ_DPOP_TOKEN;
     pol.token.len = sizeof(FUZZ_DPOP_TOKEN) - 1;
 
+    /* bound to its own key, the proof goes through the key cache */
+
     if (jkt != NULL) {
         pol.jkt.data = jkt;
         pol.jkt.len = JWT_DPOP_JKT_LEN;
+        pol.cache = &fuzz_dpop_cache;
     }
 
     scratch = malloc(size + 1);
@@ -101,7 +110,7 @@ fuzz_dpop_verify(const uint8_t *data, size_t size, const unsigned char *jkt)
 
     /* success: a signed, public, allowed key, and a bounded jti */
 
-    if (proof.key.pkey == NULL || proof.key.secret != NULL
+    if ((jkt == NULL && proof.key.pkey == NULL) || proof.key.secret != NULL
         || (JWT_ALG_BIT(proof.tok.alg) & JWT_ALGS_HS)
         || proof.jti.len == 0 || proof.jti.len > JWT_DPOP_JTI_MAX
         || (jkt != NULL && memcmp(jkt, proof.jkt, JWT_DPOP_JKT_LEN) != 0))

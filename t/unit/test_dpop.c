@@ -381,6 +381,10 @@ verify(const char *proof, const jwt_dpop_policy_t *pol, const char **reason,
         assert_null(p.key.pkey);
     }
 
+    if (rc == JWT_DPOP_OK && pol->cache == NULL) {
+        assert_non_null(p.key.pkey);
+    }
+
     if (rc == JWT_DPOP_OK && out != NULL) {
         *out = p;
 
@@ -533,6 +537,82 @@ test_claims(void **state)
     expect(dpop_bad_ath, JWT_DPOP_ATH, "hash");
     expect(dpop_no_jti, JWT_DPOP_MALFORMED, "jti");
     expect(dpop_long_jti, JWT_DPOP_MALFORMED, "jti");
+}
+
+
+/*
+ * The key cache: a second proof with the same header takes the cached
+ * key; what depends on the policy is still checked, and so is the
+ * signature and every claim
+ */
+
+static void
+test_cache(void **state)
+{
+    char               *bad;
+    const char         *reason;
+    jwt_dpop_proof_t    p;
+    jwt_dpop_cache_t   *cache;
+    jwt_dpop_policy_t   pol;
+
+    (void) state;
+
+    cache = calloc(1, sizeof(jwt_dpop_cache_t));
+    assert_non_null(cache);
+
+    policy(&pol);
+    pol.cache = cache;
+
+    assert_int_equal(verify(dpop_es256, &pol, &reason, &p), JWT_DPOP_OK);
+    jwt_dpop_release(&p);
+    assert_int_equal(cache->entry[0].len, strchr(dpop_es256, '.')
+                                          - dpop_es256);
+
+    /* a hit: the same jkt, the key in the cache */
+
+    assert_int_equal(verify(dpop_es256, &pol, &reason, &p), JWT_DPOP_OK);
+    assert_memory_equal(p.jkt, dpop_jkt_p256, JWT_DPOP_JKT_LEN);
+    assert_null(p.key.pkey);
+    jwt_dpop_release(&p);
+    assert_int_equal(cache->entry[1].len, 0);
+
+    /* the same header: claims, signature and policy still checked */
+
+    assert_int_equal(verify(dpop_htm_post, &pol, &reason, NULL),
+                     JWT_DPOP_HTM);
+
+    bad = strdup(dpop_es256);
+    assert_non_null(bad);
+    bad[strlen(bad) - 5] = (bad[strlen(bad) - 5] == 'A') ? 'B' : 'A';
+    assert_int_equal(verify(bad, &pol, &reason, NULL), JWT_DPOP_SIGNATURE);
+    free(bad);
+
+    pol.jkt.data = (const unsigned char *) dpop_jkt_rsa;
+    pol.jkt.len = JWT_DPOP_JKT_LEN;
+    assert_int_equal(verify(dpop_es256, &pol, &reason, NULL), JWT_DPOP_JKT);
+
+    pol.jkt.data = NULL;
+    pol.algs = JWT_ALG_BIT(JWT_ALG_RS256);
+    assert_int_equal(verify(dpop_es256, &pol, &reason, NULL), JWT_DPOP_ALG);
+
+    /* a refused proof is never cached */
+
+    policy(&pol);
+    pol.cache = cache;
+    assert_int_equal(verify(dpop_other_key, &pol, &reason, NULL),
+                     JWT_DPOP_SIGNATURE);
+    assert_int_equal(cache->entry[1].len, 0);
+
+    /* RS256 and EdDSA keys, cached too */
+
+    assert_int_equal(verify(dpop_rs256, &pol, &reason, NULL), JWT_DPOP_OK);
+    assert_int_equal(verify(dpop_rs256, &pol, &reason, NULL), JWT_DPOP_OK);
+    assert_int_equal(verify(dpop_eddsa, &pol, &reason, NULL), JWT_DPOP_OK);
+    assert_int_equal(verify(dpop_eddsa, &pol, &reason, NULL), JWT_DPOP_OK);
+    assert_int_equal(cache->next, 3);
+
+    jwt_dpop_cache_free(cache);
+    free(cache);
 }
 
 
@@ -703,6 +783,7 @@ main(void)
         cmocka_unit_test(test_jwk),
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_claims),
+        cmocka_unit_test(test_cache),
         cmocka_unit_test(test_window),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_thumbprint),
