@@ -46,7 +46,7 @@ UNIT_LIBS  := $(shell pkg-config --libs libcrypto jansson cmocka 2>/dev/null) -l
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_NAMES   := fuzz_token fuzz_jwks fuzz_json
+FUZZ_NAMES   := fuzz_token fuzz_jwks fuzz_json fuzz_dpop
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_NAMES))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer \

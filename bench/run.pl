@@ -10,6 +10,8 @@
 #   BENCH_PORT          nginx port; the mock IdP uses PORT+1,  (18480)
 #                       the revocation nginx PORT+2
 #   BENCH_MEM_REQUESTS  requests of the memory run             (1000000)
+#   BENCH_DPOP_PROOFS   distinct DPoP proofs per run (each is  (20000 x
+#                       accepted once: more than wrk sends)     BENCH_SECONDS)
 #   NGINX_BIN           nginx binary                           (/usr/sbin/nginx)
 #   MODULE              the module                             (build/ngx_http_auth_bearer_module.so)
 #   PEER, PEER_CONF     other JWT modules (.so) and their server-level
@@ -65,6 +67,7 @@ my $RVK_N    = 10_000;          # its revocation set
 my $RVK_BIG  = 100_000;         # the feed loaded while p99 is measured
 my $MEM_N    = env_int('BENCH_MEM_REQUESTS', 1_000_000);
 my $MEM_FIRST = 10_000;
+my $DPOP_N   = env_int('BENCH_DPOP_PROOFS', 20_000 * $SECONDS);
 my $NGINX    = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
 my $MODULE   = $ENV{MODULE} || "$ROOT/build/ngx_http_auth_bearer_module.so";
 my $NGX_CPU  = 0;
@@ -126,6 +129,11 @@ my $want_rvk = grep { $_->{rvk} } @SC;
 step('minting tokens');
 my $tok = mint_all();
 
+if (grep { $_->{id} eq 'es-dpop' } @SC) {
+    step("minting DPoP proofs: $DPOP_N per run");
+    mint_dpop($tok);
+}
+
 # no OIDC scenario selected: no OIDC issuer either (nor its fetches)
 write_conf("$B/nginx.conf", $want_oidc ? $oidc : undef);
 nginx_test("$B/nginx.conf")
@@ -165,6 +173,7 @@ run_wrk($SC[0], 2);
 step(sprintf "%d rounds x %d scenarios x %ds, wrk -t1 -c%d",
      $ROUNDS, scalar @SC, $SECONDS, $CONNS);
 for my $round (1 .. $ROUNDS) {
+    $tok->{'es-dpop'} = $tok->{"es-dpop-$round"} if $tok->{'es-dpop-1'};
     for my $sc (@SC) {
         my $r = run_wrk($sc, $SECONDS);
         push @{ $sc->{runs} }, $r;
@@ -304,6 +313,7 @@ sub make_keys {
         idp => '-algorithm RSA -pkeyopt rsa_keygen_bits:2048',
         es  => '-algorithm EC -pkeyopt ec_paramgen_curve:P-256',
         ed  => '-algorithm ED25519',
+        dpop => '-algorithm EC -pkeyopt ec_paramgen_curve:P-256',
     );
     for my $k (sort keys %gen) {
         system("openssl genpkey $gen{$k} -out $B/keys/$k.pem 2>/dev/null") == 0
@@ -311,7 +321,8 @@ sub make_keys {
     }
 
     my %class = (rs => 'Crypt::PK::RSA', idp => 'Crypt::PK::RSA',
-                 es => 'Crypt::PK::ECC', ed => 'Crypt::PK::Ed25519');
+                 es => 'Crypt::PK::ECC', ed => 'Crypt::PK::Ed25519',
+                 dpop => 'Crypt::PK::ECC');
     my $json = JSON::PP->new->canonical->pretty;
     for my $k (sort keys %class) {
         my $pk = $class{$k}->new("$B/keys/$k.pem");
@@ -342,8 +353,8 @@ sub make_keys {
         write_file("$B/secret", "$secret\n");
         umask $old;
     }
-    print "  RSA 2048 (RS256, and the IdP's key), P-256 (ES256), Ed25519 "
-        . "(EdDSA), a 64-byte HS256 secret\n";
+    print "  RSA 2048 (RS256, and the IdP's key), P-256 (ES256, and the "
+        . "DPoP client's key), Ed25519 (EdDSA), a 64-byte HS256 secret\n";
 }
 
 # ---------------------------------------------------------------------------
@@ -367,17 +378,28 @@ sub write_conf {
 
     my @loc = (['base', 0], ['hs', 1], ['rs', 1], ['es', 1], ['ed', 1]);
     push @loc, ['oidc', 1] if $oidc;
+
+    # DPoP: proofs are minted before the rounds, so the window is long
+    push @loc, ['dpop', 1, "            auth_jwt_bind dpop;\n"
+                           . "            auth_jwt_dpop_window 1h;\n"
+                           . "            auth_jwt_dpop_url "
+                           . "http://127.0.0.1:$PORT\$uri;\n"];
+
     my $locations = join "\n", map {
-        my ($name, $auth) = @$_;
+        my ($name, $auth, $more) = @$_;
         "        location /$name/ {\n"
         . ($auth ? "            auth_jwt \"bench\";\n"
                  : "            # no auth: the baseline\n")
+        . ($more // '')
         . "            alias $B/www/;\n"
         . "        }\n"
     } @loc;
 
+    # every DPoP proof of the run stays in the zone until its window ends
+    my $http = "$issuers\n\n    auth_jwt_dpop_zone 128m;\n";
+
     write_file($file, nginx_conf("$B/module.so", 'nginx', 'error.log',
-                                 $PORT, "$issuers\n", $locations));
+                                 $PORT, $http, $locations));
 }
 
 # one nginx of the bench: the module, one worker, a server on $port with
@@ -741,18 +763,24 @@ sub mint_all {
     $files{'oidc-unknown-kid'} = "$B/tokens/oidc-unknown-kid.txt"
         if $used{oidc};
 
-    while (%kids) {
-        my $pid = waitpid(-1, 0);
-        last if $pid < 0;
-        my $kt = delete $kids{$pid} // next;
-        delete $pids{"mint-$kt"};
-        die "bench: minting $kt tokens failed\n" if $?;
-    }
+    wait_minters(\%kids, 'mint', 'tokens');
     for my $f (values %files) {
         die "bench: $f is missing\n" unless -s $f;
     }
     printf "  all sets in %.1fs\n", time - $t0;
     return \%files;
+}
+
+# the minting children of %$kids (pid => set), each $pids{"$tag-$set"}
+sub wait_minters {
+    my ($kids, $tag, $what) = @_;
+    while (%$kids) {
+        my $pid = waitpid(-1, 0);
+        last if $pid < 0;
+        my $set = delete $kids->{$pid} // next;
+        delete $pids{"$tag-$set"};
+        die "bench: minting $what ($set) failed\n" if $?;
+    }
 }
 
 sub mint_set {
@@ -799,6 +827,50 @@ sub write_tokens {
     return $f;
 }
 
+# DPoP: an ES256 token of bench-es bound (cnf.jkt) to the client's P-256
+# key, and per round a file of "token proof" lines, each proof for GET
+# /dpop/64b.txt with its own jti: a proof is accepted once, so a run
+# needs more of them than wrk sends (a replay would be refused: 401)
+sub mint_dpop {
+    my ($files) = @_;
+    my $t0 = time;
+    my $pk = $main::pk{dpop};
+    my $jwk = JSON::PP->new->decode($pk->export_key_jwk('public'));
+    my $token = encode_jwt(
+        payload => { %{ claims('bench-es', 'dpop') },
+                     cnf => { jkt => $pk->export_key_jwk_thumbprint('SHA256') } },
+        alg => 'ES256', key => $main::pk{es},
+        extra_headers => { kid => 'bench-es' });
+    my $ath = encode_base64url(Digest::SHA::sha256($token));
+    my $htu = "http://127.0.0.1:$PORT/dpop/$FILE";
+
+    my %kids;
+    for my $set ('pre', 1 .. $ROUNDS) {
+        $files->{"es-dpop-$set"} = "$B/tokens/es-dpop-$set.txt";
+        my $pid = fork // die "fork: $!\n";
+        if ($pid == 0) {
+            $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+            my $n = $set eq 'pre' ? 1 : $DPOP_N;
+            my $now = int(time);
+            my @l = map {
+                "$token " . encode_jwt(
+                    payload => { jti => "$set-$_-" . int(rand(1e9)),
+                                 htm => 'GET', htu => $htu, iat => $now,
+                                 ath => $ath },
+                    alg => 'ES256', key => $pk,
+                    extra_headers => { typ => 'dpop+jwt', jwk => $jwk })
+            } 1 .. $n;
+            write_tokens("es-dpop-$set", \@l);
+            POSIX::_exit(0);
+        }
+        $pids{"dpop-$set"} = $pid;
+        $kids{$pid} = $set;
+    }
+    wait_minters(\%kids, 'dpop', 'DPoP proofs');
+    $files->{'es-dpop'} = $files->{'es-dpop-pre'};
+    printf "  %d x %d proofs in %.1fs\n", $ROUNDS, $DPOP_N, time - $t0;
+}
+
 # ---------------------------------------------------------------------------
 # scenarios
 
@@ -817,6 +889,8 @@ sub scenarios {
                                     invalid => 1, mix => 0.1 }->{$kind} };
         }
     }
+    push @s, { id => 'es-dpop', label => 'ES256 DPoP, fresh proof',
+               path => '/dpop/', tokens => 'es-dpop', refused => 0 };
     for my $kind ('repeated', 'distinct') {
         push @s, { id => "hs-$kind-rvk", kt => 'hs', kind => $kind,
                    label => "HS256 $kind, $RVK_N revoked",
@@ -845,12 +919,17 @@ sub preflight {
     for my $sc (@SC) {
         my @toks = split /\n/, slurp($tok->{ $sc->{tokens} });
         my $t = $toks[0];
+        my %h = (Authorization => "Bearer $t");
+        if ($t =~ / /) {            # "token proof": the DPoP scenario
+            my ($at, $proof) = split / /, $t;
+            %h = (Authorization => "DPoP $at", DPoP => $proof);
+        }
         my $want = $sc->{refused} == 1 ? 401 : 200;
         my $r;
         for my $try (1 .. ($sc->{kt} && $sc->{kt} eq 'oidc' ? 50 : 1)) {
             $r = $http->get("http://127.0.0.1:"
                             . ($sc->{port} // $PORT) . "$sc->{path}$FILE",
-                            { headers => { Authorization => "Bearer $t" } });
+                            { headers => \%h });
             last if $r->{status} == $want;
             sleep 0.2;      # an OIDC issuer may still be fetching its keys
         }
@@ -1296,6 +1375,24 @@ sub report {
                    $r2->("$kt-distinct", 'rps', $bound->($base, $s->{verify})),
                    $r2->("$kt-distinct", 'cpu_rps',
                          $bound->($base_cpu, $s->{verify_cpu})), 0.90 ];
+    }
+    if ($by{'es-dpop'} && $by{'es-repeated'}) {
+        # a cached token plus one proof: one ECDSA verify per request on
+        # top of the cached ES256 token
+        my $s = $speed{ES256};
+        push @t, [ "$by{'es-dpop'}{label} >= 0.85 x bound "
+                   . "($by{'es-repeated'}{label} + one ES256 verify)",
+                   $r2->('es-dpop', 'rps',
+                         $bound->(med($by{'es-repeated'}, 'rps'),
+                                  $s->{verify})),
+                   $r2->('es-dpop', 'cpu_rps',
+                         $bound->(med($by{'es-repeated'}, 'cpu_rps'),
+                                  $s->{verify_cpu})), 0.85 ];
+        push @t, [ "$by{'es-dpop'}{label} vs $by{'es-repeated'}{label} "
+                   . '(for the record)',
+                   $r2->('es-dpop', 'rps', med($by{'es-repeated'}, 'rps')),
+                   $r2->('es-dpop', 'cpu_rps',
+                         med($by{'es-repeated'}, 'cpu_rps')), 0 ];
     }
     for my $kind ('repeated', 'distinct') {
         next unless $by{"hs-$kind-rvk"} && $by{"hs-$kind"};

@@ -3,7 +3,10 @@
 --
 --   wrk ... -s bench/tokens.lua http://127.0.0.1:PORT/hs/64b.txt -- FILE
 --
--- FILE has one token per line.  Every request is formatted once, when the
+-- FILE has one token per line, sent as "Authorization: Bearer"; a line
+-- "token proof" is a DPoP request instead ("Authorization: DPoP token",
+-- "DPoP: proof"): a proof is accepted once, so such a file must hold
+-- more lines than the run sends.  Every request is formatted once, when the
 -- thread starts (init), so request() costs the load generator the same
 -- for one token as for 100,000: the baseline, a repeated token and a pool
 -- of distinct tokens differ only in what nginx sees.  The baseline sends
@@ -18,7 +21,13 @@ function init(args)
       error("tokens.lua: usage: -- TOKEN_FILE")
    end
    for line in io.lines(file) do
-      if #line > 0 then
+      local token, proof = line:match("^(%S+) (%S+)$")
+      if token then
+         n = n + 1
+         reqs[n] = wrk.format(nil, nil,
+                              { Authorization = "DPoP " .. token,
+                                DPoP = proof })
+      elseif #line > 0 then
          n = n + 1
          reqs[n] = wrk.format(nil, nil,
                               { Authorization = "Bearer " .. line })

@@ -96,6 +96,10 @@ typedef struct {
 
     /* auth_jwt_revocation: see ngx_http_auth_bearer_revocation.c */
     ngx_array_t                    *revocations;
+
+    /* DPoP replay zone: see ngx_http_auth_bearer_bind.c */
+    size_t                          dpop_zone_size; /* auth_jwt_dpop_zone */
+    ngx_shm_zone_t                 *dpop_zone;
 } ngx_http_auth_bearer_main_conf_t;
 
 
@@ -107,6 +111,12 @@ typedef struct {
     jwt_keyset_t                   *keys;           /* auth_jwt_key_file */
     ngx_array_t                    *requires;       /* auth_jwt_require */
     ngx_flag_t                      allow_missing;
+
+    /* sender-constrained tokens: see ngx_http_auth_bearer_bind.c */
+    ngx_uint_t                      bind;           /* auth_jwt_bind */
+    ngx_uint_t                      dpop_algs;      /* JWT_ALG_BIT() mask */
+    time_t                          dpop_window;
+    ngx_http_complex_value_t       *dpop_url;
 } ngx_http_auth_bearer_loc_conf_t;
 
 
@@ -135,6 +145,9 @@ typedef struct {
     ngx_table_elt_t                *challenge;      /* WWW-Authenticate */
     ngx_table_elt_t                *retry;          /* Retry-After */
 
+    ngx_str_t                       dpop_jkt;       /* $jwt_dpop_jkt */
+    u_char                          dpop_seen[32];  /* the proof accepted */
+
     unsigned                        verified:1;
     unsigned                        presented:1;
     unsigned                        nowait:1;       /* never held for keys */
@@ -143,6 +156,9 @@ typedef struct {
     unsigned                        logged:1;
     unsigned                        respond:1;      /* this response is ours */
     unsigned                        body_sent:1;
+    unsigned                        dpop_scheme:1;  /* "DPoP" credentials */
+    unsigned                        dpop_challenge:1;  /* DPoP refusal */
+    unsigned                        dpop_seen_set:1;
 } ngx_http_auth_bearer_ctx_t;
 
 

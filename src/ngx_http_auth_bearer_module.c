@@ -15,6 +15,7 @@
 #include "ngx_http_auth_bearer_shm.h"
 #include "ngx_http_auth_bearer_oidc.h"
 #include "ngx_http_auth_bearer_revocation.h"
+#include "ngx_http_auth_bearer_bind.h"
 
 
 /*
@@ -170,6 +171,41 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
       ngx_http_auth_bearer_claim_set_directive,
       0,
       1,
+      NULL },
+
+    { ngx_string("auth_jwt_bind"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_loc_conf_t, bind),
+      &ngx_http_auth_bearer_bind_modes },
+
+    { ngx_string("auth_jwt_dpop_algorithms"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_auth_bearer_dpop_algorithms_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_dpop_window"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_loc_conf_t, dpop_window),
+      NULL },
+
+    { ngx_string("auth_jwt_dpop_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_loc_conf_t, dpop_url),
+      NULL },
+
+    { ngx_string("auth_jwt_dpop_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_main_conf_t, dpop_zone_size),
       NULL },
 
     { ngx_string("auth_jwt_type"),
@@ -544,13 +580,21 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
     u_char      *p, *start;
     size_t       len;
     ngx_str_t    realm;
-    ngx_uint_t   i;
+    ngx_uint_t   i, dpop;
 
     if (ngx_http_complex_value(r, ctx->lcf->realm, &realm) != NGX_OK) {
         return NGX_ERROR;
     }
 
+    /* RFC 9449 7.1: a DPoP refusal names the algs a proof may use */
+
+    dpop = ngx_http_auth_bearer_bind_dpop_challenge(ctx);
+
     len = sizeof("Bearer realm=\"\"") - 1 + realm.len * 2;
+
+    if (dpop) {
+        len += ngx_http_auth_bearer_bind_algs_len(ctx->lcf);
+    }
 
     if (ctx->oauth_error) {
         len += sizeof(", error=\"\", error_description=\"\"") - 1
@@ -562,7 +606,9 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(start, "Bearer realm=\"", sizeof("Bearer realm=\"") - 1);
+    p = dpop ? ngx_cpymem(start, "DPoP realm=\"", sizeof("DPoP realm=\"") - 1)
+             : ngx_cpymem(start, "Bearer realm=\"",
+                          sizeof("Bearer realm=\"") - 1);
 
     for (i = 0; i < realm.len; i++) {
         if (realm.data[i] == '"' || realm.data[i] == '\\') {
@@ -577,6 +623,10 @@ ngx_http_auth_bearer_set_challenge(ngx_http_request_t *r,
     if (ctx->oauth_error) {
         p = ngx_sprintf(p, ", error=\"%s\", error_description=\"%s\"",
                         ctx->oauth_error, ctx->message);
+    }
+
+    if (dpop) {
+        p = ngx_http_auth_bearer_bind_algs(ctx->lcf, p);
     }
 
     ctx->challenge = ngx_http_auth_bearer_push_header(r, "WWW-Authenticate",
@@ -742,6 +792,7 @@ ngx_http_auth_bearer_create_main_conf(ngx_conf_t *cf)
 
     amcf->cache_size = NGX_CONF_UNSET_UINT;
     amcf->fetch_timeout = NGX_CONF_UNSET_MSEC;
+    amcf->dpop_zone_size = NGX_CONF_UNSET_SIZE;
 
     return amcf;
 }
@@ -769,6 +820,10 @@ ngx_http_auth_bearer_create_loc_conf(ngx_conf_t *cf)
     conf->leeway = NGX_CONF_UNSET;
     conf->max_size = NGX_CONF_UNSET_SIZE;
     conf->allow_missing = NGX_CONF_UNSET;
+    conf->bind = NGX_CONF_UNSET_UINT;
+    conf->dpop_algs = NGX_CONF_UNSET_UINT;
+    conf->dpop_window = NGX_CONF_UNSET;
+    conf->dpop_url = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -819,7 +874,7 @@ ngx_http_auth_bearer_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_auth_bearer_bind_merge(cf, prev, conf);
 }
 
 
@@ -894,6 +949,7 @@ ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
     ngx_http_auth_bearer_oidc_exit_process(cycle);
     ngx_http_auth_bearer_cache_done();
     ngx_http_auth_bearer_verify_exit();
+    ngx_http_auth_bearer_bind_exit();
 }
 
 

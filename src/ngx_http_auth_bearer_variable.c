@@ -13,8 +13,8 @@
 
 /*
  * The variables ($jwt_user, $jwt_provider, $jwt_claim_*, $jwt_header_*,
- * $jwt_payload, $jwt_error, $jwt_error_reason) and the variables of
- * auth_jwt_claim_set and auth_jwt_header_set.  Each reads the request's
+ * $jwt_payload, $jwt_dpop_jkt, $jwt_error, $jwt_error_reason) and the
+ * variables of auth_jwt_claim_set and auth_jwt_header_set.  Each reads the request's
  * verdict (ngx_http_auth_bearer_verify.c), making it if the access phase
  * has not yet; values come only from a verified token, except the error
  * variables.
@@ -33,6 +33,8 @@ static ngx_int_t ngx_http_auth_bearer_user_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_auth_bearer_provider_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_auth_bearer_dpop_jkt_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_auth_bearer_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_auth_bearer_header_variable(ngx_http_request_t *r,
@@ -80,6 +82,10 @@ static ngx_http_variable_t  ngx_http_auth_bearer_vars[] = {
 
     { ngx_string("jwt_provider"), NULL,
       ngx_http_auth_bearer_provider_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("jwt_dpop_jkt"), NULL,
+      ngx_http_auth_bearer_dpop_jkt_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -170,6 +176,27 @@ ngx_http_auth_bearer_provider_variable(ngx_http_request_t *r,
 
     ngx_http_auth_bearer_set_value(v, ctx->issuer->provider.data,
                                    ctx->issuer->provider.len);
+
+    return NGX_OK;
+}
+
+
+/* $jwt_dpop_jkt: the thumbprint of the key of an accepted DPoP proof */
+
+static ngx_int_t
+ngx_http_auth_bearer_dpop_jkt_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_auth_bearer_ctx_t  *ctx;
+
+    ctx = ngx_http_auth_bearer_verified(r);
+
+    if (ctx == NULL || ctx->dpop_jkt.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    ngx_http_auth_bearer_set_value(v, ctx->dpop_jkt.data, ctx->dpop_jkt.len);
 
     return NGX_OK;
 }

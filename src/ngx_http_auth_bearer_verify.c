@@ -14,6 +14,7 @@
 #include "ngx_http_auth_bearer_cache.h"
 #include "ngx_http_auth_bearer_oidc.h"
 #include "ngx_http_auth_bearer_revocation.h"
+#include "ngx_http_auth_bearer_bind.h"
 
 
 /*
@@ -96,8 +97,10 @@ ngx_http_auth_bearer_ctx_t *
 ngx_http_auth_bearer_run(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf)
 {
+    u_char                       dpop_seen[32];
     ngx_str_t                    token;
     ngx_int_t                    rc;
+    ngx_uint_t                   seen;
     ngx_msec_t                   wait;
     ngx_pool_cleanup_t          *cln;
     ngx_http_core_loc_conf_t    *clcf;
@@ -118,14 +121,22 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
 
     } else {
 
-        /* a request that waited for keys does not wait twice */
+        /*
+         * a request that waited for keys does not wait twice; one that
+         * comes back after an internal redirect keeps the DPoP proof it
+         * was accepted with
+         */
 
         wait = ctx->wait_until;
+        seen = ctx->dpop_seen_set;
+        ngx_memcpy(dpop_seen, ctx->dpop_seen, sizeof(dpop_seen));
 
         jwt_token_release(&ctx->tok);
         ngx_memzero(ctx, sizeof(ngx_http_auth_bearer_ctx_t));
 
         ctx->wait_until = wait;
+        ctx->dpop_seen_set = seen;
+        ngx_memcpy(ctx->dpop_seen, dpop_seen, sizeof(dpop_seen));
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_auth_bearer_module);
@@ -145,6 +156,12 @@ ngx_http_auth_bearer_run(ngx_http_request_t *r,
     if (rc == NGX_OK) {
         ctx->token = token;
         ngx_http_auth_bearer_verify(r, lcf, ctx, &token);
+
+        /* the binding, on every request: a cached verdict included */
+
+        if (ctx->status == NGX_OK && ctx->verified) {
+            (void) ngx_http_auth_bearer_bind_check(r, lcf, ctx);
+        }
 
     } else if (rc == NGX_DECLINED && lcf->allow_missing) {
 
@@ -262,8 +279,18 @@ ngx_http_auth_bearer_extract(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (scheme.len != sizeof("Bearer") - 1
-        || ngx_strncasecmp(scheme.data, (u_char *) "Bearer", scheme.len) != 0)
+    /* RFC 9449 7.1: "DPoP" credentials, unless binding is off */
+
+    if (scheme.len == sizeof("DPoP") - 1
+        && ngx_strncasecmp(scheme.data, (u_char *) "DPoP", scheme.len) == 0
+        && lcf->bind != NGX_HTTP_AUTH_BEARER_BIND_OFF)
+    {
+        ctx->dpop_scheme = 1;
+
+    } else if (scheme.len != sizeof("Bearer") - 1
+               || ngx_strncasecmp(scheme.data, (u_char *) "Bearer",
+                                  scheme.len)
+                  != 0)
     {
         ngx_http_auth_bearer_fail(ctx, NGX_HTTP_UNAUTHORIZED,
                                   "INVALID_CREDENTIALS",
@@ -272,7 +299,7 @@ ngx_http_auth_bearer_extract(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* exactly "Bearer" SP token, the token without white space */
+    /* exactly "Bearer" (or "DPoP") SP token, without white space */
 
     if (p == last || *p != ' ' || p + 1 == last) {
         goto malformed;

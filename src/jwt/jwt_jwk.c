@@ -559,6 +559,47 @@ jwt_verify_signature(const jwt_key_t *key, jwt_alg_t alg,
 }
 
 
+jwt_rc_t
+jwt_key_from_jwk(json_t *jwk, jwt_key_t *key, const char **reason)
+{
+    jwt_rc_t     rc;
+    const char  *dummy;
+
+    if (reason == NULL) {
+        reason = &dummy;
+    }
+
+    memset(key, 0, sizeof(jwt_key_t));
+
+    /* no JWT_KEYS_ALLOW_OCT: a symmetric key is refused */
+
+    rc = jwt_jwk_load(jwk, 0, key, reason);
+
+    if (rc != JWT_OK) {
+        jwt_key_free(key);
+        ERR_clear_error();
+    }
+
+    return rc;
+}
+
+
+void
+jwt_key_release(jwt_key_t *key)
+{
+    jwt_key_free(key);
+}
+
+
+void
+jwt_key_prepare(jwt_key_t *key)
+{
+    if (key->kty == JWT_KTY_RSA || key->kty == JWT_KTY_EC) {
+        jwt_key_verify_init(key);
+    }
+}
+
+
 static void
 jwt_key_free(jwt_key_t *key)
 {

@@ -8,6 +8,7 @@
 #define _JWT_JWK_H_INCLUDED_
 
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "jwt.h"
@@ -71,6 +72,17 @@ jwt_rc_t jwt_keyset_add_jwks(jwt_keyset_t *ks, const unsigned char *json,
 /* PEM public keys (SPKI) and X.509 certificates, one or more */
 jwt_rc_t jwt_keyset_add_pem(jwt_keyset_t *ks, const unsigned char *pem,
     size_t len, const char **reason);
+
+/*
+ * One public JWK (RSA, EC, OKP; never oct nor private) as a key of its
+ * own, outside any set: a DPoP proof's jwk header.  On failure *reason
+ * says why and nothing is owned; jwt_key_release frees a loaded key.
+ */
+jwt_rc_t jwt_key_from_jwk(json_t *jwk, jwt_key_t *key, const char **reason);
+void jwt_key_release(jwt_key_t *key);
+
+/* makes a key's verification contexts once, as a key set's keys have */
+void jwt_key_prepare(jwt_key_t *key);
 
 /*
  * The key for a token: by exact kid when the token has one; without a
