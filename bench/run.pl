@@ -10,7 +10,7 @@
 #   BENCH_PORT          nginx port; the mock IdP uses PORT+1,  (18480)
 #                       the revocation nginx PORT+2
 #   BENCH_MEM_REQUESTS  requests of the memory run             (1000000)
-#   BENCH_DPOP_PROOFS   distinct DPoP proofs per run (each is  (20000 x
+#   BENCH_DPOP_PROOFS   distinct DPoP proofs per run (each is  (15000 x
 #                       accepted once: more than wrk sends)     BENCH_SECONDS)
 #   NGINX_BIN           nginx binary                           (/usr/sbin/nginx)
 #   MODULE              the module                             (build/ngx_http_auth_bearer_module.so)
@@ -67,7 +67,7 @@ my $RVK_N    = 10_000;          # its revocation set
 my $RVK_BIG  = 100_000;         # the feed loaded while p99 is measured
 my $MEM_N    = env_int('BENCH_MEM_REQUESTS', 1_000_000);
 my $MEM_FIRST = 10_000;
-my $DPOP_N   = env_int('BENCH_DPOP_PROOFS', 20_000 * $SECONDS);
+my $DPOP_N   = env_int('BENCH_DPOP_PROOFS', 15_000 * $SECONDS);
 my $NGINX    = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
 my $MODULE   = $ENV{MODULE} || "$ROOT/build/ngx_http_auth_bearer_module.so";
 my $NGX_CPU  = 0;
