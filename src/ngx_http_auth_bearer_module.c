@@ -68,7 +68,8 @@ static char *ngx_http_auth_bearer_type_directive(ngx_conf_t *cf,
 static ngx_command_t  ngx_http_auth_bearer_commands[] = {
 
     { ngx_string("auth_jwt"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE12,
       ngx_http_auth_bearer_auth_jwt_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -145,14 +146,16 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
       NULL },
 
     { ngx_string("auth_jwt_key_file"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE12,
       ngx_http_auth_bearer_key_file_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("auth_jwt_require"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_1MORE,
       ngx_http_auth_bearer_require_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -173,7 +176,8 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
       NULL },
 
     { ngx_string("auth_jwt_type"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE1,
       ngx_http_auth_bearer_type_directive,
       0,
       0,
