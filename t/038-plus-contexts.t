@@ -125,6 +125,8 @@ location /backend/ {
 --- http_config
 auth_jwt "h";
 auth_jwt_key_file $TEST_NGINX_KEYS/rsa.jwks;
+auth_jwt_key_request /_jwks;
+auth_jwt_key_cache 10m;
 auth_jwt_leeway 10s;
 auth_jwt_require $jwt_claim_sub;
 auth_jwt_type signed;
@@ -133,6 +135,8 @@ auth_jwt_header_set $kid kid;
 --- config
 auth_jwt "s";
 auth_jwt_key_file $TEST_NGINX_KEYS/rsa.jwks;
+auth_jwt_key_request /_jwks;
+auth_jwt_key_cache 10m;
 auth_jwt_leeway 10s;
 auth_jwt_require $jwt_claim_sub;
 auth_jwt_type signed;
@@ -143,12 +147,15 @@ location = /_jwks {
 location /api/ {
     auth_jwt "l";
     auth_jwt_key_file $TEST_NGINX_KEYS/rsa.jwks;
+    auth_jwt_key_request /_jwks;
+    auth_jwt_key_cache 10m;
     auth_jwt_leeway 10s;
     auth_jwt_require $jwt_claim_sub;
     auth_jwt_type signed;
     limit_except GET {
         auth_jwt "x";
         auth_jwt_key_file $TEST_NGINX_KEYS/rsa.jwks;
+        auth_jwt_key_request /_jwks;
         auth_jwt_require $jwt_claim_sub;
         auth_jwt_type signed;
     }
@@ -185,7 +192,23 @@ GET /api/x
 
 
 
-=== TEST 7: auth_jwt_claim_set is not allowed in a server, as in Plus
+=== TEST 7: auth_jwt_key_cache is not allowed in limit_except, as in Plus
+--- config
+location /api/ {
+    auth_jwt_key_file $TEST_NGINX_KEYS/rsa.jwks;
+    limit_except GET {
+        auth_jwt_key_cache 10s;
+    }
+}
+--- request
+GET /api/x
+--- must_die
+--- error_log
+"auth_jwt_key_cache" directive is not allowed here
+
+
+
+=== TEST 8: auth_jwt_claim_set is not allowed in a server, as in Plus
 --- config
 auth_jwt_claim_set $email email;
 location /api/ {
