@@ -371,6 +371,7 @@ ngx_uint_t
 ngx_http_auth_bearer_keyreq_generation(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf)
 {
+    time_t                          now;
     ngx_uint_t                      i, gen;
     ngx_http_auth_bearer_keyreq_t  *kr;
 
@@ -381,10 +382,14 @@ ngx_http_auth_bearer_keyreq_generation(ngx_http_request_t *r,
     }
 
     gen = 0;
+    now = ngx_time();
+
+    /* keys past their stale period verify nothing, cached or not */
 
     for (i = 0; i < kr->nslots; i++) {
         if (kr->slots[i].state != NGX_HTTP_AUTH_BEARER_KEYREQ_DONE
-            || kr->slots[i].entry->generation == 0)
+            || !ngx_http_auth_bearer_keyreq_usable(kr->slots[i].entry,
+                                                   lcf->key_cache, now))
         {
             return NGX_HTTP_AUTH_BEARER_NO_GENERATION;
         }
