@@ -128,8 +128,7 @@ is(get('/rot/3', $T{b})->{status}, 200,
    'once the time ended, the refetch brings key B');
 is(IdP::hits('/rot/jwks.json'), 2, '... in one more subrequest');
 is(get('/rot/4', $T{a})->{status}, 401,
-   'and key A, gone from the new set, is refused: its cached verdict '
-   . 'ended with its keys');
+   'and key A, gone from the new set, is refused: its cached verdict ended with its keys');
 
 # --- a failing refetch: stale keys for a bounded time, then 503 -------
 
