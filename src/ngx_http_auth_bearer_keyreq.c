@@ -824,7 +824,9 @@ ngx_http_auth_bearer_keyreq_done(ngx_http_request_t *sr, void *data,
     e->failures = 0;
     e->error[0] = '\0';
 
-    ngx_log_error(NGX_LOG_INFO, e->log, 0,
+    /* a request's own keys (no auth_jwt_key_cache) are no news */
+
+    ngx_log_error((e->shared ? NGX_LOG_INFO : NGX_LOG_DEBUG), e->log, 0,
                   "auth_jwt_key_request \"%V\": %uz keys loaded",
                   &e->name, ks.nkeys);
 
