@@ -961,7 +961,10 @@ ngx_http_auth_bearer_keyreq_exit(void)
 }
 
 
-/* auth_jwt_key_request uri; several at one level, variables allowed */
+/*
+ * auth_jwt_key_request uri [jwks]; several at one level, variables
+ * allowed; "jwks", the only format, as kjdev/nginx-auth-jwt writes it
+ */
 
 char *
 ngx_http_auth_bearer_key_request_directive(ngx_conf_t *cf,
@@ -983,6 +986,15 @@ ngx_http_auth_bearer_key_request_directive(ngx_conf_t *cf,
                            "server, such as /_jwks, with a location that "
                            "serves or proxies the JWKS; not \"%V\"",
                            &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 3 && ngx_strcmp(value[2].data, "jwks") != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_key_request\": unknown format "
+                           "\"%V\"; the key request must answer a JWKS "
+                           "(kjdev's \"keyval\" is not supported: serve "
+                           "the keys as a JWKS)", &value[2]);
         return NGX_CONF_ERROR;
     }
 

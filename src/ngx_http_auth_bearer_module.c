@@ -156,7 +156,7 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
 
     { ngx_string("auth_jwt_key_request"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
-                        |NGX_CONF_TAKE1,
+                        |NGX_CONF_TAKE12,
       ngx_http_auth_bearer_key_request_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,

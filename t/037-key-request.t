@@ -514,3 +514,39 @@ bearer($::T{a})
 --- error_code: 503
 --- error_log
 no keys: body over 4096 bytes (subrequest_output_buffer_size
+
+
+
+=== TEST 19: kjdev's "jwks" format argument is accepted
+--- config
+location /api/ {
+    auth_jwt "api";
+    auth_jwt_key_request /_jwks jwks;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/backend/;
+}
+location = /_jwks {
+    internal;
+    alias $TEST_NGINX_KEYS/rsa.jwks;
+}
+location /backend/ {
+    return 200 "ok\n";
+}
+--- request
+GET /api/x
+--- more_headers eval
+bearer($::T{a})
+--- error_code: 200
+
+
+
+=== TEST 20: kjdev's "keyval" format stops nginx -t with the fix
+--- config
+location /api/ {
+    auth_jwt "api";
+    auth_jwt_key_request /_jwks keyval;
+}
+--- request
+GET /api/x
+--- must_die
+--- error_log
+"auth_jwt_key_request": unknown format "keyval"; the key request must answer a JWKS
