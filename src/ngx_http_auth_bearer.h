@@ -109,6 +109,8 @@ typedef struct {
     time_t                          leeway;
     size_t                          max_size;
     jwt_keyset_t                   *keys;           /* auth_jwt_key_file */
+    ngx_array_t                    *keyreqs;        /* auth_jwt_key_request */
+    time_t                          key_cache;      /* auth_jwt_key_cache */
     ngx_array_t                    *requires;       /* auth_jwt_require */
     ngx_flag_t                      allow_missing;
 
@@ -151,6 +153,7 @@ typedef struct {
     unsigned                        verified:1;
     unsigned                        presented:1;
     unsigned                        nowait:1;       /* never held for keys */
+    unsigned                        wait_keyreq:1;  /* keys not requested */
     unsigned                        wait_revocation:1;  /* held for a feed */
     unsigned                        refused:1;      /* by the access handler */
     unsigned                        logged:1;
@@ -190,6 +193,24 @@ ngx_http_auth_bearer_issuer_t *ngx_http_auth_bearer_issuer_find(
     ngx_http_auth_bearer_main_conf_t *amcf, const u_char *iss, size_t len);
 ngx_int_t ngx_http_auth_bearer_issuer_user(ngx_pool_t *pool,
     ngx_http_auth_bearer_issuer_t *issuer, ngx_str_t *user);
+
+/* ngx_http_auth_bearer_keyreq.c: auth_jwt_key_request, auth_jwt_key_cache */
+
+#define NGX_HTTP_AUTH_BEARER_NO_GENERATION  ((ngx_uint_t) -1)
+
+ngx_int_t ngx_http_auth_bearer_keyreq_resolve(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf);
+ngx_int_t ngx_http_auth_bearer_keyreq_find(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, jwt_alg_t alg,
+    const unsigned char *kid, size_t kid_len, const jwt_key_t **key,
+    const char **reason, time_t *retry);
+ngx_uint_t ngx_http_auth_bearer_keyreq_generation(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf);
+ngx_int_t ngx_http_auth_bearer_keyreq_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+void ngx_http_auth_bearer_keyreq_exit(void);
+char *ngx_http_auth_bearer_key_request_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 /* ngx_http_auth_bearer_status.c */
 

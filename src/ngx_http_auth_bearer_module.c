@@ -38,6 +38,7 @@ typedef struct {
 static ngx_int_t ngx_http_auth_bearer_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_auth_bearer_wait(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t **ctxp);
+static void ngx_http_auth_bearer_hold(ngx_http_request_t *r);
 static void ngx_http_auth_bearer_wait_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_auth_bearer_passed_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_auth_bearer_check_require(ngx_http_request_t *r,
@@ -69,7 +70,8 @@ static char *ngx_http_auth_bearer_type_directive(ngx_conf_t *cf,
 static ngx_command_t  ngx_http_auth_bearer_commands[] = {
 
     { ngx_string("auth_jwt"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE12,
       ngx_http_auth_bearer_auth_jwt_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -146,14 +148,31 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
       NULL },
 
     { ngx_string("auth_jwt_key_file"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE12,
       ngx_http_auth_bearer_key_file_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
+    { ngx_string("auth_jwt_key_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE12,
+      ngx_http_auth_bearer_key_request_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("auth_jwt_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_auth_bearer_loc_conf_t, key_cache),
+      NULL },
+
     { ngx_string("auth_jwt_require"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_1MORE,
       ngx_http_auth_bearer_require_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -209,7 +228,8 @@ static ngx_command_t  ngx_http_auth_bearer_commands[] = {
       NULL },
 
     { ngx_string("auth_jwt_type"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE1,
       ngx_http_auth_bearer_type_directive,
       0,
       0,
@@ -268,9 +288,26 @@ ngx_http_auth_bearer_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    /* auth_jwt_key_request: the keys first, by subrequest or from cache */
+
+    if (lcf->keyreqs) {
+        switch (ngx_http_auth_bearer_keyreq_resolve(r, lcf)) {
+
+        case NGX_AGAIN:
+            return NGX_AGAIN;
+
+        case NGX_BUSY:
+            ngx_http_auth_bearer_hold(r);
+            return NGX_AGAIN;
+
+        case NGX_ERROR:
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
     ctx = ngx_http_get_module_ctx(r, ngx_http_auth_bearer_module);
 
-    if (ctx == NULL || ctx->lcf != lcf) {
+    if (ctx == NULL || ctx->lcf != lcf || ctx->wait_keyreq) {
         ctx = ngx_http_auth_bearer_run(r, lcf);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -384,6 +421,20 @@ ngx_http_auth_bearer_wait(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    ngx_http_auth_bearer_hold(r);
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * The request waits for keys on its connection's write event timer, as
+ * in limit_req, and runs the phases again when it fires.
+ */
+
+static void
+ngx_http_auth_bearer_hold(ngx_http_request_t *r)
+{
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "auth_jwt: waiting for keys");
 
@@ -392,8 +443,6 @@ ngx_http_auth_bearer_wait(ngx_http_request_t *r,
 
     r->connection->write->delayed = 1;
     ngx_add_timer(r->connection->write, NGX_HTTP_AUTH_BEARER_HOLD_POLL);
-
-    return NGX_AGAIN;
 }
 
 
@@ -734,13 +783,20 @@ static ngx_int_t
 ngx_http_auth_bearer_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     size_t                       len;
+    ngx_int_t                    rc;
     ngx_buf_t                   *b;
     ngx_chain_t                  out, *cl;
     ngx_http_auth_bearer_ctx_t  *ctx;
 
+    if (r != r->main) {
+        rc = ngx_http_auth_bearer_keyreq_body_filter(r, in);
+
+        return (rc == NGX_DECLINED) ? ngx_http_next_body_filter(r, in) : rc;
+    }
+
     ctx = ngx_http_get_module_ctx(r, ngx_http_auth_bearer_module);
 
-    if (ctx == NULL || !ctx->respond || r != r->main) {
+    if (ctx == NULL || !ctx->respond) {
         return ngx_http_next_body_filter(r, in);
     }
 
@@ -813,10 +869,12 @@ ngx_http_auth_bearer_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->token = NULL;
      *     conf->keys = NULL;
+     *     conf->keyreqs = NULL;
      *     conf->requires = NULL;
      */
 
     conf->realm = NGX_CONF_UNSET_PTR;
+    conf->key_cache = NGX_CONF_UNSET;
     conf->leeway = NGX_CONF_UNSET;
     conf->max_size = NGX_CONF_UNSET_SIZE;
     conf->allow_missing = NGX_CONF_UNSET;
@@ -850,10 +908,21 @@ ngx_http_auth_bearer_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->requires = prev->requires;
     }
 
+    if (conf->keyreqs == NULL) {
+        conf->keyreqs = prev->keyreqs;
+    }
+
+    ngx_conf_merge_sec_value(conf->key_cache, prev->key_cache, 0);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 0);
     ngx_conf_merge_value(conf->allow_missing, prev->allow_missing, 0);
     ngx_conf_merge_size_value(conf->max_size, prev->max_size,
                               NGX_HTTP_AUTH_BEARER_MAX_SIZE);
+
+    if (conf->key_cache > NGX_HTTP_AUTH_BEARER_TIME_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"auth_jwt_key_cache\" must not exceed 366d");
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->leeway > JWT_LEEWAY_MAX) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -865,11 +934,14 @@ ngx_http_auth_bearer_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         amcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_auth_bearer_module);
 
-        if (amcf->issuers.nelts == 0 && conf->keys == NULL) {
+        if (amcf->issuers.nelts == 0 && conf->keys == NULL
+            && conf->keyreqs == NULL)
+        {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"auth_jwt\" is on but no key source is "
                                "configured: add \"auth_jwt_issuer\" at the "
-                               "http level or \"auth_jwt_key_file\"");
+                               "http level, \"auth_jwt_key_file\" or "
+                               "\"auth_jwt_key_request\"");
             return NGX_CONF_ERROR;
         }
     }
@@ -948,6 +1020,7 @@ ngx_http_auth_bearer_exit_process(ngx_cycle_t *cycle)
     ngx_http_auth_bearer_revocation_exit_process(cycle);
     ngx_http_auth_bearer_oidc_exit_process(cycle);
     ngx_http_auth_bearer_cache_done();
+    ngx_http_auth_bearer_keyreq_exit();
     ngx_http_auth_bearer_verify_exit();
     ngx_http_auth_bearer_bind_exit();
 }

@@ -36,7 +36,7 @@ static void ngx_http_auth_bearer_verify(ngx_http_request_t *r,
     ngx_str_t *token);
 static ngx_int_t ngx_http_auth_bearer_cache_hit(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, ngx_http_auth_bearer_cache_entry_t *e);
-static void ngx_http_auth_bearer_cache_store(
+static void ngx_http_auth_bearer_cache_store(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
     u_char *digest, ngx_uint_t revocation);
 static ngx_int_t ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
@@ -51,7 +51,8 @@ static ngx_int_t ngx_http_auth_bearer_set_user(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx);
 static void ngx_http_auth_bearer_refuse(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, jwt_rc_t rc, const char *reason);
-static ngx_uint_t ngx_http_auth_bearer_generation(
+static ngx_uint_t ngx_http_auth_bearer_generation(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf,
     ngx_http_auth_bearer_issuer_t *issuer);
 static ngx_int_t ngx_http_auth_bearer_revoked(ngx_http_request_t *r,
     ngx_http_auth_bearer_ctx_t *ctx, u_char *digest,
@@ -372,7 +373,8 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         e = ngx_http_auth_bearer_cache_get(digest, lcf);
         now = ngx_time();
 
-        if (e && e->generation == ngx_http_auth_bearer_generation(e->issuer)
+        if (e && e->generation
+                 == ngx_http_auth_bearer_generation(r, lcf, e->issuer)
             && now >= e->not_before && now < e->expires)
         {
             /* looked up again only when the revocation sets changed */
@@ -420,7 +422,7 @@ ngx_http_auth_bearer_verify(ngx_http_request_t *r,
         || ngx_http_auth_bearer_cache_digest(digest, token->data, token->len)
            == NGX_OK)
     {
-        ngx_http_auth_bearer_cache_store(lcf, ctx, digest, revocation);
+        ngx_http_auth_bearer_cache_store(r, lcf, ctx, digest, revocation);
     }
 }
 
@@ -463,17 +465,25 @@ ngx_http_auth_bearer_cache_hit(ngx_http_request_t *r,
 
 
 static void
-ngx_http_auth_bearer_cache_store(ngx_http_auth_bearer_loc_conf_t *lcf,
-    ngx_http_auth_bearer_ctx_t *ctx, u_char *digest, ngx_uint_t revocation)
+ngx_http_auth_bearer_cache_store(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
+    u_char *digest, ngx_uint_t revocation)
 {
+    ngx_uint_t                          generation;
     ngx_http_auth_bearer_cache_entry_t  tmpl;
+
+    generation = ngx_http_auth_bearer_generation(r, lcf, ctx->issuer);
+
+    if (generation == NGX_HTTP_AUTH_BEARER_NO_GENERATION) {
+        return;
+    }
 
     ngx_memzero(&tmpl, sizeof(ngx_http_auth_bearer_cache_entry_t));
 
     ngx_memcpy(tmpl.digest, digest, NGX_HTTP_AUTH_BEARER_DIGEST_LEN);
     tmpl.policy = lcf;
     tmpl.issuer = ctx->issuer;
-    tmpl.generation = ngx_http_auth_bearer_generation(ctx->issuer);
+    tmpl.generation = generation;
     tmpl.revocation = revocation;
     tmpl.not_before = ngx_time();
     tmpl.expires = ctx->tok.exp + ctx->leeway;
@@ -610,7 +620,7 @@ ngx_http_auth_bearer_select_key(ngx_http_request_t *r,
          * no configured issuer; the keys' own algs bound the choice
          */
 
-        if (lcf->keys == NULL) {
+        if (lcf->keys == NULL && lcf->keyreqs == NULL) {
             ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_ISSUER,
                                         ctx->tok.iss.data
                                         ? "issuer not trusted"
@@ -618,8 +628,40 @@ ngx_http_auth_bearer_select_key(ngx_http_request_t *r,
             return NULL;
         }
 
-        key = jwt_keyset_find(lcf->keys, ctx->tok.alg, ctx->tok.kid.data,
-                              ctx->tok.kid.len, &reason);
+        key = NULL;
+
+        if (lcf->keys) {
+            key = jwt_keyset_find(lcf->keys, ctx->tok.alg, ctx->tok.kid.data,
+                                  ctx->tok.kid.len, &reason);
+        }
+
+        if (key == NULL && lcf->keyreqs) {
+            switch (ngx_http_auth_bearer_keyreq_find(r, lcf, ctx->tok.alg,
+                                                     ctx->tok.kid.data,
+                                                     ctx->tok.kid.len, &key,
+                                                     &reason,
+                                                     &ctx->retry_after))
+            {
+            case NGX_AGAIN:
+
+                /* asked before the access phase requested the keys */
+
+                ctx->status = NGX_AGAIN;
+                ctx->wait_keyreq = 1;
+                return NULL;
+
+            case NGX_DECLINED:
+                ngx_http_auth_bearer_fail(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                          "KEYS_UNAVAILABLE",
+                                          "Signing keys are not available "
+                                          "yet; retry later",
+                                          "auth_jwt_key_request keys not "
+                                          "available");
+                ctx->oauth_error = NULL;
+                return NULL;
+            }
+        }
+
         goto done;
     }
 
@@ -822,13 +864,21 @@ ngx_http_auth_bearer_fail(ngx_http_auth_bearer_ctx_t *ctx, ngx_int_t status,
 
 /*
  * The key generation of an issuer: constant for secrets and key files;
- * an OIDC issuer's changes with each JWKS its worker loads, so that
- * cached verdicts never outlive a key removal.
+ * an OIDC issuer's changes with each JWKS its worker loads, and the
+ * location's keys with each key set its auth_jwt_key_request loads (none
+ * without auth_jwt_key_cache: every request has its own), so that cached
+ * verdicts never outlive a key removal.
  */
 
 static ngx_uint_t
-ngx_http_auth_bearer_generation(ngx_http_auth_bearer_issuer_t *issuer)
+ngx_http_auth_bearer_generation(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_issuer_t *issuer)
 {
+    if (issuer == NULL && lcf->keyreqs) {
+        return lcf->key_cache ? ngx_http_auth_bearer_keyreq_generation(r, lcf)
+                              : NGX_HTTP_AUTH_BEARER_NO_GENERATION;
+    }
+
     if (issuer == NULL || issuer->kind != NGX_HTTP_AUTH_BEARER_OIDC) {
         return 0;
     }

@@ -6,8 +6,9 @@ use warnings;
 # the built module, completed only with what the text says the reader
 # supplies.
 #
-# README.md and conf-examples/README.md: each ```nginx block follows a
-# marker naming where the block goes and what the reader adds to it:
+# README.md, conf-examples/README.md and docs/MIGRATING.md: each ```nginx
+# block follows a marker naming where the block goes and what the reader
+# adds to it:
 #
 #   <!-- nginx-test: CONTEXT [; supplies: ITEM, ITEM ...] -->
 #
@@ -66,7 +67,7 @@ $? == 0 or BAIL_OUT("openssl could not make a certificate: $req");
 
 my $n = 0;
 
-for my $doc ('README.md', 'conf-examples/README.md') {
+for my $doc ('README.md', 'conf-examples/README.md', 'docs/MIGRATING.md') {
     my @blocks = markdown_blocks("$root/$doc");
     my $fences = () = slurp("$root/$doc") =~ /^\s*```\s*nginx/mg;
     ok(scalar @blocks, "$doc has nginx blocks");
