@@ -8,7 +8,9 @@
 #   BENCH_ROUNDS        interleaved rounds over all scenarios  (3)
 #   BENCH_CONNS         wrk connections                        (50)
 #   BENCH_PORT          nginx port; the mock IdP uses PORT+1,  (18480)
-#                       the revocation nginx PORT+2
+#                       the revocation nginx PORT+2, the TLS
+#                       proxy of certificate-bound tokens PORT+8
+#                       and its upstream PORT+9 (and PORT+10)
 #   BENCH_MEM_REQUESTS  requests of the memory run             (1000000)
 #   BENCH_DPOP_PROOFS   distinct DPoP proofs per run (each is  (15000 x
 #                       accepted once: more than wrk sends)     BENCH_SECONDS)
@@ -63,6 +65,8 @@ my $CONNS    = env_int('BENCH_CONNS', 50);
 my $PORT     = env_int('BENCH_PORT', 18480);
 my $IDP_PORT = $PORT + 1;
 my $RVK_PORT = $PORT + 2;       # the second nginx: auth_jwt_revocation
+my $FRONT_PORT = $PORT + 8;     # certificate-bound tokens: a TLS proxy
+my $TLS_PORT = $PORT + 9;       # in front of an nginx with the module
 my $RVK_N    = 10_000;          # its revocation set
 my $RVK_BIG  = 100_000;         # the feed loaded while p99 is measured
 my $MEM_N    = env_int('BENCH_MEM_REQUESTS', 1_000_000);
@@ -125,6 +129,7 @@ print $oidc ? "  OIDC issuer accepted by nginx -t:\n    $oidc->{line}\n"
 my @SC = scenarios();
 my $want_oidc = grep { ($_->{kt} // '') eq 'oidc' } @SC;
 my $want_rvk = grep { $_->{rvk} } @SC;
+my $want_mtls = grep { $_->{mtls} } @SC;
 
 step('minting tokens');
 my $tok = mint_all();
@@ -133,6 +138,8 @@ if (grep { $_->{id} eq 'es-dpop' } @SC) {
     step("minting DPoP proofs: $DPOP_N per run");
     mint_dpop($tok);
 }
+
+mint_mtls($tok) if $want_mtls;
 
 # no OIDC scenario selected: no OIDC issuer either (nor its fetches)
 write_conf("$B/nginx.conf", $want_oidc ? $oidc : undef);
@@ -149,6 +156,17 @@ if ($want_rvk) {
                . slurp("$B/nginx-t.log");
 }
 
+if ($want_mtls) {
+    step('certificate-bound tokens: a TLS proxy with a client certificate');
+    write_mtls_confs();
+    mint_mtls_token();
+    for my $c ('mtls', 'front') {
+        nginx_test("$B/nginx-$c.conf")
+            or die "bench: nginx -t rejects nginx-$c.conf:\n"
+                   . slurp("$B/nginx-t.log");
+    }
+}
+
 for my $p (@PEERS) {
     write_peer_conf($p);
     nginx_test($p->{nginx_conf})
@@ -159,6 +177,7 @@ for my $p (@PEERS) {
 start_idp() if $oidc && $want_oidc;
 start_nginx();
 start_rvk() if $want_rvk;
+start_mtls() if $want_mtls;
 start_peer($_) for @PEERS;
 
 step('pre-flight: one request per scenario');
@@ -465,6 +484,68 @@ sub write_peer_conf {
                           "        # from $p->{conf}\n$text"));
 }
 
+# certificate-bound tokens (RFC 8705): wrk has no client certificate, so
+# an nginx without the module proxies to the module's nginx over TLS with
+# one (keepalive, sessions reused), both on core 0.  /tls/ takes the
+# repeated HS256 token, /mtls/ (auth_jwt_bind mtls) one bound to the
+# proxy's certificate: the same path but for the binding check.
+sub write_mtls_confs {
+    my $k = "$B/keys";
+
+    for my $c ('server', 'client') {
+        system("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+               . "-nodes -days 2 -subj /CN=bench-$c -keyout $k/$c.key "
+               . "-out $k/$c.crt 2>/dev/null") == 0
+            or die "openssl req $c failed\n";
+    }
+
+    write_file("$B/nginx-mtls.conf", nginx_conf("$B/module.so", 'mtls',
+        'mtls-error.log', $TLS_PORT + 1,
+        "    auth_jwt_issuer bench-hs secret=env:BENCH_SECRET "
+        . "algorithms=HS256;\n", <<"SERVER"));
+        listen 127.0.0.1:$TLS_PORT ssl;
+        ssl_certificate $k/server.crt;
+        ssl_certificate_key $k/server.key;
+        ssl_verify_client optional_no_ca;
+
+        location /tls/ {
+            auth_jwt "bench";
+            alias $B/www/;
+        }
+
+        location /mtls/ {
+            auth_jwt "bench";
+            auth_jwt_bind mtls;
+            alias $B/www/;
+        }
+SERVER
+
+    write_file("$B/nginx-front.conf", nginx_conf("$B/module.so", 'front',
+        'front-error.log', $FRONT_PORT, <<"HTTP", <<"SERVER"));
+    upstream bench_tls {
+        server 127.0.0.1:$TLS_PORT;
+        keepalive 64;
+    }
+HTTP
+        location / {
+            proxy_pass https://bench_tls;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_ssl_certificate $k/client.crt;
+            proxy_ssl_certificate_key $k/client.key;
+            proxy_ssl_session_reuse on;
+        }
+SERVER
+}
+
+sub start_mtls {
+    my $upstream = spawn_nginx('mtls', "$B/nginx-mtls.conf", $TLS_PORT,
+                               'mtls-error.log');
+    my $front = spawn_nginx('front', "$B/nginx-front.conf", $FRONT_PORT,
+                            'front-error.log');
+    $worker_at{$FRONT_PORT} = "$front,$upstream";
+}
+
 # the revocation nginx: the HS256 location only, the same issuers, and a
 # file feed of $RVK_N entries of every kind (none matches a bench token),
 # looked at every second
@@ -707,11 +788,16 @@ sub alive {     # running, not a zombie waiting for close()
     return $s !~ /^\d+ \(.*\) Z /;
 }
 
+# of the worker, or of the workers ("pid,pid": a proxy and its upstream)
 sub worker_ticks {
-    my $s = slurp("/proc/$nginx_worker/stat") // return 0;
-    $s =~ s/^.*\) //;
-    my @f = split ' ', $s;
-    return $f[11] + $f[12];     # utime + stime
+    my $t = 0;
+    for my $pid (split /,/, $nginx_worker) {
+        my $s = slurp("/proc/$pid/stat") // next;
+        $s =~ s/^.*\) //;
+        my @f = split ' ', $s;
+        $t += $f[11] + $f[12];     # utime + stime
+    }
+    return $t;
 }
 
 sub rss {
@@ -827,6 +913,23 @@ sub write_tokens {
     return $f;
 }
 
+# an HS256 token bound (cnf.x5t#S256) to the proxy's client certificate;
+# the keys are made with the configuration, so the token is minted then
+sub mint_mtls {
+    my ($files) = @_;
+    $files->{'hs-mtls'} = "$B/tokens/hs-mtls.txt";
+}
+
+sub mint_mtls_token {
+    my $der = `openssl x509 -in $B/keys/client.crt -outform DER`;
+    die "openssl x509 failed\n" if $? || !length $der;
+    write_tokens('hs-mtls', [ encode_jwt(
+        payload => { %{ claims('bench-hs', 'mtls') },
+                     cnf => { 'x5t#S256' =>
+                              encode_base64url(Digest::SHA::sha256($der)) } },
+        alg => 'HS256', key => $ENV{BENCH_SECRET}) ]);
+}
+
 # DPoP: an ES256 token of bench-es bound (cnf.jkt) to the client's P-256
 # key, and per round a file of "token proof" lines, each proof for GET
 # /dpop/64b.txt with its own jti: a proof is accepted once, so a run
@@ -891,6 +994,12 @@ sub scenarios {
     }
     push @s, { id => 'es-dpop', label => 'ES256 DPoP, fresh proof',
                path => '/dpop/', tokens => 'es-dpop', refused => 0 };
+    push @s, { id => 'hs-tls', label => 'HS256 repeated, TLS proxy',
+               path => '/tls/', port => $FRONT_PORT, mtls => 1,
+               tokens => 'hs-repeated', refused => 0 },
+             { id => 'hs-mtls', label => 'HS256 cert-bound, TLS proxy',
+               path => '/mtls/', port => $FRONT_PORT, mtls => 1,
+               tokens => 'hs-mtls', refused => 0 };
     for my $kind ('repeated', 'distinct') {
         push @s, { id => "hs-$kind-rvk", kt => 'hs', kind => $kind,
                    label => "HS256 $kind, $RVK_N revoked",
@@ -1393,6 +1502,14 @@ sub report {
                    $r2->('es-dpop', 'rps', med($by{'es-repeated'}, 'rps')),
                    $r2->('es-dpop', 'cpu_rps',
                          med($by{'es-repeated'}, 'cpu_rps')), 0 ];
+    }
+    if ($by{'hs-mtls'} && $by{'hs-tls'}) {
+        # the same proxied path, one SHA-256 of the certificate more
+        push @t, [ "$by{'hs-mtls'}{label} >= 0.85 x "
+                   . "$by{'hs-tls'}{label}",
+                   $r2->('hs-mtls', 'rps', med($by{'hs-tls'}, 'rps')),
+                   $r2->('hs-mtls', 'cpu_rps', med($by{'hs-tls'}, 'cpu_rps')),
+                   0.85 ];
     }
     for my $kind ('repeated', 'distinct') {
         next unless $by{"hs-$kind-rvk"} && $by{"hs-$kind"};
