@@ -31,7 +31,7 @@
 #define NGX_HTTP_AUTH_BEARER_RVK_KINDS      4
 
 #define NGX_HTTP_AUTH_BEARER_RVK_KEY_LEN    16
-#define NGX_HTTP_AUTH_BEARER_RVK_STEP       4096   /* entries read a step */
+#define NGX_HTTP_AUTH_BEARER_RVK_STEP       1024   /* entries read a step */
 #define NGX_HTTP_AUTH_BEARER_RVK_OLD        4      /* sets retired */
 
 
