@@ -97,6 +97,10 @@ static ngx_int_t ngx_http_auth_bearer_keyreq_slot(ngx_http_request_t *r,
 static ngx_http_auth_bearer_keyreq_entry_t *
     ngx_http_auth_bearer_keyreq_entry(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_str_t *uri);
+static ngx_http_auth_bearer_keyreq_entry_t *
+    ngx_http_auth_bearer_keyreq_cached(void *server, ngx_str_t *uri);
+static ngx_http_auth_bearer_keyreq_entry_t *
+    ngx_http_auth_bearer_keyreq_unsafe(ngx_http_request_t *r, ngx_str_t *uri);
 static ngx_int_t ngx_http_auth_bearer_keyreq_start(ngx_http_request_t *r,
     ngx_http_auth_bearer_keyreq_entry_t *e);
 static ngx_int_t ngx_http_auth_bearer_keyreq_done(ngx_http_request_t *sr,
@@ -513,6 +517,68 @@ ngx_http_auth_bearer_keyreq_cleanup(void *data)
 }
 
 
+/* the worker's entry of a URI in a server, made the most recent */
+
+static ngx_http_auth_bearer_keyreq_entry_t *
+ngx_http_auth_bearer_keyreq_cached(void *server, ngx_str_t *uri)
+{
+    ngx_queue_t                          *q;
+    ngx_http_auth_bearer_keyreq_entry_t  *e;
+
+    if (ngx_http_auth_bearer_keyreq_count == 0) {
+        ngx_queue_init(&ngx_http_auth_bearer_keyreq_cache);
+    }
+
+    for (q = ngx_queue_head(&ngx_http_auth_bearer_keyreq_cache);
+         q != ngx_queue_sentinel(&ngx_http_auth_bearer_keyreq_cache);
+         q = ngx_queue_next(q))
+    {
+        e = ngx_queue_data(q, ngx_http_auth_bearer_keyreq_entry_t, queue);
+
+        if (e->server == server
+            && e->uri.len == uri->len
+            && ngx_memcmp(e->uri.data, uri->data, uri->len) == 0)
+        {
+            ngx_queue_remove(q);
+            ngx_queue_insert_head(&ngx_http_auth_bearer_keyreq_cache, q);
+            return e;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* the request's entry of a URI a subrequest cannot take: logged, no keys */
+
+static ngx_http_auth_bearer_keyreq_entry_t *
+ngx_http_auth_bearer_keyreq_unsafe(ngx_http_request_t *r, ngx_str_t *uri)
+{
+    u_char                                buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
+    ngx_str_t                             esc;
+    ngx_http_auth_bearer_keyreq_entry_t  *e;
+
+    e = ngx_pcalloc(r->pool, sizeof(ngx_http_auth_bearer_keyreq_entry_t));
+    if (e == NULL) {
+        return NULL;
+    }
+
+    esc.data = buf;
+    esc.len = ngx_http_auth_bearer_escape(buf, sizeof(buf), uri->data,
+                                          uri->len);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "auth_jwt_key_request \"%V\": not a safe local URI",
+                  &esc);
+
+    jwt_keyset_init(&e->keys);
+    e->log = r->connection->log;
+    e->bad = 1;
+
+    return e;
+}
+
+
 /*
  * The entry of a URI: the worker's (with auth_jwt_key_cache), or the
  * request's own.  A URI the subrequest cannot take (unsafe, or not a
@@ -524,8 +590,7 @@ ngx_http_auth_bearer_keyreq_entry(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_str_t *uri)
 {
     void                                 *server;
-    u_char                                buf[NGX_HTTP_AUTH_BEARER_LOG_FIELD];
-    ngx_str_t                             path, args, esc;
+    ngx_str_t                             path, args;
     ngx_uint_t                            flags;
     ngx_queue_t                          *q;
     ngx_http_auth_bearer_keyreq_entry_t  *e;
@@ -533,25 +598,9 @@ ngx_http_auth_bearer_keyreq_entry(ngx_http_request_t *r,
     server = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
 
     if (lcf->key_cache) {
-        if (ngx_http_auth_bearer_keyreq_count == 0) {
-            ngx_queue_init(&ngx_http_auth_bearer_keyreq_cache);
-        }
-
-        for (q = ngx_queue_head(&ngx_http_auth_bearer_keyreq_cache);
-             q != ngx_queue_sentinel(&ngx_http_auth_bearer_keyreq_cache);
-             q = ngx_queue_next(q))
-        {
-            e = ngx_queue_data(q, ngx_http_auth_bearer_keyreq_entry_t,
-                               queue);
-
-            if (e->server == server
-                && e->uri.len == uri->len
-                && ngx_memcmp(e->uri.data, uri->data, uri->len) == 0)
-            {
-                ngx_queue_remove(q);
-                ngx_queue_insert_head(&ngx_http_auth_bearer_keyreq_cache, q);
-                return e;
-            }
+        e = ngx_http_auth_bearer_keyreq_cached(server, uri);
+        if (e) {
+            return e;
         }
     }
 
@@ -563,23 +612,7 @@ ngx_http_auth_bearer_keyreq_entry(ngx_http_request_t *r,
     if (path.len == 0 || path.data[0] != '/'
         || ngx_http_parse_unsafe_uri(r, &path, &args, &flags) != NGX_OK)
     {
-        e = ngx_pcalloc(r->pool, sizeof(ngx_http_auth_bearer_keyreq_entry_t));
-        if (e == NULL) {
-            return NULL;
-        }
-
-        esc.data = buf;
-        esc.len = ngx_http_auth_bearer_escape(buf, sizeof(buf), uri->data,
-                                              uri->len);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "auth_jwt_key_request \"%V\": not a safe local URI",
-                      &esc);
-
-        jwt_keyset_init(&e->keys);
-        e->log = r->connection->log;
-        e->bad = 1;
-        return e;
+        return ngx_http_auth_bearer_keyreq_unsafe(r, uri);
     }
 
     /* a cached entry, the least recently used one unused if need be */

@@ -42,6 +42,9 @@ static void ngx_http_auth_bearer_cache_store(ngx_http_request_t *r,
 static ngx_int_t ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
     ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
     ngx_str_t *token);
+static ngx_int_t ngx_http_auth_bearer_location_key(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
+    const jwt_key_t **key, const char **reason);
 static const jwt_key_t *ngx_http_auth_bearer_select_key(
     ngx_http_request_t *r, ngx_http_auth_bearer_loc_conf_t *lcf,
     ngx_http_auth_bearer_ctx_t *ctx);
@@ -586,6 +589,66 @@ ngx_http_auth_bearer_verify_token(ngx_http_request_t *r,
 
 
 /*
+ * NGINX Plus style: the location's own keys (auth_jwt_key_file,
+ * auth_jwt_key_request) verify tokens of no configured issuer.  NGX_OK
+ * with *key (NULL: none fits, *reason says why), NGX_DONE when ctx holds
+ * the answer.
+ */
+
+static ngx_int_t
+ngx_http_auth_bearer_location_key(ngx_http_request_t *r,
+    ngx_http_auth_bearer_loc_conf_t *lcf, ngx_http_auth_bearer_ctx_t *ctx,
+    const jwt_key_t **key, const char **reason)
+{
+    /* the keys' own algs bound the choice */
+
+    if (lcf->keys == NULL && lcf->keyreqs == NULL) {
+        ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_ISSUER,
+                                    ctx->tok.iss.data
+                                    ? "issuer not trusted"
+                                    : "token has no iss claim");
+        return NGX_DONE;
+    }
+
+    *key = NULL;
+
+    if (lcf->keys) {
+        *key = jwt_keyset_find(lcf->keys, ctx->tok.alg, ctx->tok.kid.data,
+                               ctx->tok.kid.len, reason);
+    }
+
+    if (*key == NULL && lcf->keyreqs) {
+        switch (ngx_http_auth_bearer_keyreq_find(r, lcf, ctx->tok.alg,
+                                                 ctx->tok.kid.data,
+                                                 ctx->tok.kid.len, key,
+                                                 reason,
+                                                 &ctx->retry_after))
+        {
+        case NGX_AGAIN:
+
+            /* asked before the access phase requested the keys */
+
+            ctx->status = NGX_AGAIN;
+            ctx->wait_keyreq = 1;
+            return NGX_DONE;
+
+        case NGX_DECLINED:
+            ngx_http_auth_bearer_fail(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "KEYS_UNAVAILABLE",
+                                      "Signing keys are not available "
+                                      "yet; retry later",
+                                      "auth_jwt_key_request keys not "
+                                      "available");
+            ctx->oauth_error = NULL;
+            return NGX_DONE;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * The key that verifies the token: its issuer's (by iss, then alg and
  * kid), or the location's own keys (auth_jwt_key_file) for a token of no
  * configured issuer.  NULL with the refusal in ctx, or with ctx->status
@@ -614,52 +677,10 @@ ngx_http_auth_bearer_select_key(ngx_http_request_t *r,
     }
 
     if (issuer == NULL) {
-
-        /*
-         * NGINX Plus style: the location's own keys verify tokens of
-         * no configured issuer; the keys' own algs bound the choice
-         */
-
-        if (lcf->keys == NULL && lcf->keyreqs == NULL) {
-            ngx_http_auth_bearer_refuse(r, ctx, JWT_ERR_ISSUER,
-                                        ctx->tok.iss.data
-                                        ? "issuer not trusted"
-                                        : "token has no iss claim");
+        if (ngx_http_auth_bearer_location_key(r, lcf, ctx, &key, &reason)
+            != NGX_OK)
+        {
             return NULL;
-        }
-
-        key = NULL;
-
-        if (lcf->keys) {
-            key = jwt_keyset_find(lcf->keys, ctx->tok.alg, ctx->tok.kid.data,
-                                  ctx->tok.kid.len, &reason);
-        }
-
-        if (key == NULL && lcf->keyreqs) {
-            switch (ngx_http_auth_bearer_keyreq_find(r, lcf, ctx->tok.alg,
-                                                     ctx->tok.kid.data,
-                                                     ctx->tok.kid.len, &key,
-                                                     &reason,
-                                                     &ctx->retry_after))
-            {
-            case NGX_AGAIN:
-
-                /* asked before the access phase requested the keys */
-
-                ctx->status = NGX_AGAIN;
-                ctx->wait_keyreq = 1;
-                return NULL;
-
-            case NGX_DECLINED:
-                ngx_http_auth_bearer_fail(ctx, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                          "KEYS_UNAVAILABLE",
-                                          "Signing keys are not available "
-                                          "yet; retry later",
-                                          "auth_jwt_key_request keys not "
-                                          "available");
-                ctx->oauth_error = NULL;
-                return NULL;
-            }
         }
 
         goto done;
