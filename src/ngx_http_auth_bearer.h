@@ -219,6 +219,8 @@ char *ngx_http_auth_bearer_status_directive(ngx_conf_t *cf,
 
 /* ngx_http_auth_bearer_util.c: small helpers */
 
+ngx_int_t ngx_http_auth_bearer_slab_log(ngx_slab_pool_t *shpool, char *what,
+    ngx_str_t *name);
 size_t ngx_http_auth_bearer_escape(u_char *dst, size_t size,
     const u_char *src, size_t len);
 char *ngx_http_auth_bearer_read_file(ngx_conf_t *cf, const char *directive,

@@ -761,7 +761,6 @@ ngx_http_auth_bearer_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_auth_bearer_replay_t *orp = data;
 
-    size_t                          len;
     ngx_http_auth_bearer_replay_t  *rp;
 
     rp = shm_zone->data;
@@ -791,21 +790,10 @@ ngx_http_auth_bearer_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_http_auth_bearer_replay_insert);
     ngx_queue_init(&rp->sh->queue);
 
-    len = sizeof(" in auth_jwt_dpop_zone \"\"") + shm_zone->shm.name.len;
-
-    rp->shpool->log_ctx = ngx_slab_alloc(rp->shpool, len);
-    if (rp->shpool->log_ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_sprintf(rp->shpool->log_ctx, " in auth_jwt_dpop_zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
     /* a full zone is logged by the refusal, once per request */
 
-    rp->shpool->log_nomem = 0;
-
-    return NGX_OK;
+    return ngx_http_auth_bearer_slab_log(rp->shpool, "auth_jwt_dpop_zone",
+                                         &shm_zone->shm.name);
 }
 
 

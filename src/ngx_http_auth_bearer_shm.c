@@ -150,7 +150,6 @@ ngx_http_auth_bearer_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_auth_bearer_zone_t  *ozone = data;
 
-    size_t                        len;
     ngx_http_auth_bearer_zone_t  *zone;
 
     zone = shm_zone->data;
@@ -180,17 +179,12 @@ ngx_http_auth_bearer_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ngx_queue_init(&zone->sh->slots);
 
-    len = sizeof(" in auth_jwt zone \"\"") + shm_zone->shm.name.len;
-
-    zone->shpool->log_ctx = ngx_slab_alloc(zone->shpool, len);
-    if (zone->shpool->log_ctx == NULL) {
+    if (ngx_http_auth_bearer_slab_log(zone->shpool, "auth_jwt zone",
+                                      &shm_zone->shm.name)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    ngx_sprintf(zone->shpool->log_ctx, " in auth_jwt zone \"%V\"%Z",
-                &shm_zone->shm.name);
-
-    zone->shpool->log_nomem = 0;
 
     return ngx_http_auth_bearer_shm_attach(zone, shm_zone->shm.log);
 }

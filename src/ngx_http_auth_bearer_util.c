@@ -415,3 +415,29 @@ ngx_http_auth_bearer_read_file(ngx_conf_t *cf, const char *directive,
 
     return NGX_CONF_OK;
 }
+
+
+/*
+ * A slab pool's context for its "no memory" lines, e.g. ' in auth_jwt
+ * zone "name"', and those lines off: a full zone is logged by its user.
+ */
+
+ngx_int_t
+ngx_http_auth_bearer_slab_log(ngx_slab_pool_t *shpool, char *what,
+    ngx_str_t *name)
+{
+    size_t  len;
+
+    len = sizeof(" in  \"\"") + ngx_strlen(what) + name->len;
+
+    shpool->log_ctx = ngx_slab_alloc(shpool, len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in %s \"%V\"%Z", what, name);
+
+    shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
